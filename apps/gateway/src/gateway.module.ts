@@ -1,0 +1,57 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { getConnectionToken, MongooseModule } from '@nestjs/mongoose';
+import { TerminusModule } from '@nestjs/terminus';
+import type { AppConfig } from '@tickets/config';
+import { kafkaPublisherProvider } from '@tickets/messaging';
+import {
+  ConfigModule,
+  DependencyChecks,
+  EventStoreModule,
+  loggingModule,
+  MetricsModule,
+} from '@tickets/platform';
+import { TicketsReadModel } from '@tickets/read-models';
+import type { Connection } from 'mongoose';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { CommandBus } from './commands/command-bus';
+import { ResultsController } from './commands/results.controller';
+import { HealthController } from './health/health.controller';
+import { ManagedController } from './managed/managed.controller';
+import { ReadYourWrites } from './managed/read-your-writes';
+
+/** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        loggingModule(config, 'gateway'),
+        MetricsModule,
+        TerminusModule,
+        EventStoreModule,
+        MongooseModule.forRoot(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
+        JwtModule.register({
+          secret: config.jwtSecret,
+          signOptions: { algorithm: 'HS256' },
+          verifyOptions: { algorithms: ['HS256'] },
+        }),
+      ],
+      controllers: [ManagedController, ResultsController, HealthController],
+      providers: [
+        kafkaPublisherProvider('gateway'),
+        {
+          provide: TicketsReadModel,
+          inject: [getConnectionToken()],
+          useFactory: (c: Connection) => new TicketsReadModel(c),
+        },
+        CommandBus,
+        ReadYourWrites,
+        JwtAuthGuard,
+        DependencyChecks,
+      ],
+    };
+  }
+}

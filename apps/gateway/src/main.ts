@@ -1,0 +1,79 @@
+import 'reflect-metadata';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Consumer } from 'kafkajs';
+import { Logger } from 'nestjs-pino';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@tickets/config';
+import { ValidationError } from '@tickets/domain';
+import { kafkaOptions } from '@tickets/messaging';
+import { DmartExceptionFilter } from './errors/dmart-exception.filter';
+import { GatewayModule } from './gateway.module';
+
+/**
+ * Starts the gateway: HTTP on `BIND_HOST:GATEWAY_PORT`, OpenAPI UI at `/docs` (JSON at `/docs-json`), and a
+ * consumer of `tickets.command-results.v1` in a consumer group of its own (every replica sees every result),
+ * starting at the latest offset.
+ */
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await NestFactory.create(GatewayModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new ValidationError(
+          `invalid request: ${flatten(errors).map((e) => `${e.path}: ${e.messages.join(', ')}`).join('; ')}`,
+          flatten(errors).map((e) => ({ path: e.path, messages: e.messages })),
+        ),
+    }),
+  );
+  app.useGlobalFilters(new DmartExceptionFilter());
+  app.enableShutdownHooks();
+  const resultsGroup = `gateway-${hostname()}-${randomUUID()}`;
+  const results = app.connectMicroservice<MicroserviceOptions>(
+    kafkaOptions(config, 'gateway', resultsGroup, { fromBeginning: false, maxWaitTimeInMs: 500 }),
+    { inheritAppConfig: true },
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tickets gateway')
+      .setDescription("Dmart-compatible ticket API (see docs/http-api.md)")
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  await app.startAllMicroservices();
+  // "Latest" offsets are resolved by the consumer's first fetch: wait for it so that no result of a command
+  // sent through this replica can be produced before its consumer is positioned.
+  const [, consumer] = results.unwrap<[unknown, Consumer]>();
+  await new Promise<void>((resolve) => {
+    const remove = consumer.on(consumer.events.FETCH, () => {
+      remove();
+      resolve();
+    });
+  });
+  await app.listen(config.GATEWAY_PORT, config.BIND_HOST);
+}
+
+interface FlatError {
+  path: string;
+  messages: string[];
+}
+
+function flatten(errors: readonly import('class-validator').ValidationError[], prefix = ''): FlatError[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = e.constraints ? [{ path, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}
+
+void bootstrap();

@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+
+/** Shortname rule (TICKETS.md section 1): 1-64 letters (incl. Arabic), digits or `_`. */
+export const SHORTNAME = /^[\p{L}\p{N}_]{1,64}$/u;
+const SUBPATH = /^\/*([\p{L}\p{N}_-]+(\/+[\p{L}\p{N}_-]+)*)?\/*$/u;
+
+export const REQUEST_TYPES = ['create', 'update', 'patch', 'assign', 'delete', 'move'] as const;
+export type RequestType = (typeof REQUEST_TYPES)[number];
+export const RESOURCE_TYPES = ['ticket', 'content', 'schema', 'comment', 'group', 'space', 'folder'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** One record of a Dmart request (`records[]`). `branch_name` is Dmart's, accepted and ignored. */
+export class RecordDto {
+  @ApiProperty({ enum: RESOURCE_TYPES })
+  @IsIn(RESOURCE_TYPES)
+  resource_type!: ResourceType;
+
+  @ApiProperty({ example: 'auto', description: '1-64 letters, digits or _; `auto` lets the system pick one' })
+  @Matches(SHORTNAME, { message: 'shortname must be 1-64 letters, digits or _' })
+  shortname!: string;
+
+  @ApiProperty({ example: 'tickets' })
+  @IsString()
+  @MaxLength(512)
+  @Matches(SUBPATH, { message: 'subpath must be /-separated names of letters, digits, _ or -' })
+  subpath!: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @IsObject()
+  attributes?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Accepted for Dmart compatibility and ignored' })
+  @IsOptional()
+  @IsString()
+  branch_name?: string;
+}
+
+/** Body of `POST /managed/request` (Dmart's `Request`). */
+export class ManagedRequestDto {
+  @ApiProperty({ example: 'damrt_data' })
+  @Matches(SHORTNAME, { message: 'space_name must be 1-64 letters, digits or _' })
+  space_name!: string;
+
+  @ApiProperty({ enum: REQUEST_TYPES })
+  @IsIn(REQUEST_TYPES)
+  request_type!: RequestType;
+
+  @ApiProperty({ type: [RecordDto] })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => RecordDto)
+  records!: RecordDto[];
+}

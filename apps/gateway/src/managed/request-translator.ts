@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import {
+  normalizeSubpath,
+  type CommandEnvelope,
+  type CommandType,
+  type EnvelopeActor,
+} from '@tickets/contracts';
+import { ValidationError } from '@tickets/domain';
+import type { RecordDto, RequestType } from './managed-request.dto';
+
+/** The space where `group` resources live, as in Dmart (TICKETS.md section 3). */
+export const MANAGEMENT_SPACE = 'management';
+/** Subpath of workflow definitions (TICKETS.md section 2). */
+export const WORKFLOWS_SUBPATH = 'workflows';
+
+/** What to do with one record: publish a command, or answer at once (set-up free spaces and folders). */
+export type RecordAction =
+  | { readonly kind: 'command'; readonly envelope: CommandEnvelope }
+  | { readonly kind: 'noop'; readonly record: Record<string, unknown> };
+
+/** Attributes a client may send on ticket create; `state` and `is_open` are ignored (TICKETS.md section 4). */
+const CREATE_ATTRIBUTES = [
+  'workflow_shortname',
+  'is_active',
+  'displayname',
+  'description',
+  'tags',
+  'payload',
+  'reporter',
+  'collaborators',
+  'owner_group_shortname',
+] as const;
+
+/**
+ * Turns one record of a Dmart request into a command envelope (or an immediate answer), as Dmart clients
+ * send them (TICKETS.md sections 1-5):
+ * - `ticket`: create/update/patch/assign/delete/move -> CreateTicket, UpdateTicket, PatchTicket, AssignTicket,
+ *   DeleteTicket, MoveTicket (Dmart's move attributes `src_subpath`, `src_shortname`, `dest_subpath`,
+ *   `dest_shortname`, optional `dest_space_name`);
+ * - `content` at `workflows`: create/update -> DefineWorkflow (`attributes.payload.body` is the workflow);
+ * - `schema`: create/update -> DefineSchema (`attributes.payload.body` is the JSON Schema);
+ * - `group` (in the `management` space): create/update -> DefineGroup (`attributes.roles`);
+ * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket;
+ * - `space`, `folder`: create answers success and changes nothing (spaces and subpaths need no set-up).
+ * Shapes of attributes are validated by ticket-service against the envelope's JSON Schema, once.
+ * @throws ValidationError (422) for a combination this API does not offer
+ */
+export function translateRecord(
+  spaceName: string,
+  requestType: RequestType,
+  record: RecordDto,
+  actor: EnvelopeActor,
+  correlationId: string,
+): RecordAction {
+  const attributes = record.attributes ?? {};
+  const subpath = normalizeSubpath(record.subpath);
+  const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => {
+    const commandId = randomUUID();
+    return {
+      kind: 'command',
+      envelope: {
+        command_id: commandId,
+        type,
+        space_name: spaceName,
+        subpath: key.subpath,
+        shortname: key.shortname,
+        actor: { shortname: actor.shortname, roles: actor.roles, groups: actor.groups ?? [] },
+        issued_at: new Date().toISOString(),
+        correlation_id: correlationId,
+        causation_id: commandId,
+        payload,
+      },
+    };
+  };
+  const unsupported = () =>
+    new ValidationError(`request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`);
+  const body = (attributes['payload'] as { body?: unknown } | undefined)?.body;
+  const mode = requestType === 'create' ? 'create' : 'update';
+
+  switch (record.resource_type) {
+    case 'space':
+    case 'folder':
+      if (requestType !== 'create' && requestType !== 'update') throw unsupported();
+      return { kind: 'noop', record: { resource_type: record.resource_type, shortname: record.shortname, subpath, attributes: {} } };
+    case 'ticket':
+      switch (requestType) {
+        case 'create':
+          return envelope('CreateTicket', pick(attributes, CREATE_ATTRIBUTES));
+        case 'update':
+          return envelope('UpdateTicket', attributes);
+        case 'patch':
+          return envelope('PatchTicket', attributes);
+        case 'assign':
+          return envelope('AssignTicket', pick(attributes, ['owner_shortname', 'owner_group_shortname']));
+        case 'delete':
+          return envelope('DeleteTicket', {});
+        case 'move': {
+          const from = {
+            subpath: normalizeSubpath(String(attributes['src_subpath'] ?? subpath)),
+            shortname: String(attributes['src_shortname'] ?? record.shortname),
+          };
+          const to = pick(
+            {
+              space_name: attributes['dest_space_name'],
+              subpath: attributes['dest_subpath'] === undefined ? undefined : normalizeSubpath(String(attributes['dest_subpath'])),
+              shortname: attributes['dest_shortname'],
+            },
+            ['space_name', 'subpath', 'shortname'],
+          );
+          return envelope('MoveTicket', { to }, from);
+        }
+      }
+      throw unsupported();
+    case 'content':
+      if (subpath !== WORKFLOWS_SUBPATH || (requestType !== 'create' && requestType !== 'update')) {
+        throw new ValidationError(`content records are supported at subpath '${WORKFLOWS_SUBPATH}' (workflow definitions), with create or update`);
+      }
+      return envelope('DefineWorkflow', { mode, body, ...pick(attributes, ['displayname', 'description']) });
+    case 'schema':
+      if (requestType !== 'create' && requestType !== 'update') throw unsupported();
+      return envelope('DefineSchema', { mode, schema: body });
+    case 'group':
+      if (requestType !== 'create' && requestType !== 'update') throw unsupported();
+      if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
+      return envelope('DefineGroup', { mode, roles: attributes['roles'] });
+    case 'comment': {
+      if (requestType !== 'create') throw unsupported();
+      const segments = subpath.split('/');
+      const ticketShortname = segments.pop();
+      if (!ticketShortname || segments.length === 0) {
+        throw new ValidationError('a comment lives at <ticket subpath>/<ticket shortname>');
+      }
+      const text = typeof body === 'string' ? body : (attributes['body'] ?? body);
+      return envelope(
+        'AddComment',
+        { shortname: record.shortname, body: text },
+        { subpath: segments.join('/'), shortname: ticketShortname },
+      );
+    }
+  }
+}
+
+function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}

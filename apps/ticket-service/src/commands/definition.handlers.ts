@@ -1,0 +1,69 @@
+import { streamIds, type CommandResult } from '@tickets/contracts';
+import { groupDecider, schemaDecider, workflowDecider, type DefineMode, type Translation } from '@tickets/domain';
+import { handleCommand } from '../application/handle-command';
+import type { CommandContext, CommandHandler } from './command-context';
+
+/** Subpaths where Dmart keeps these resources; the answer reports them there. */
+const SUBPATHS = { workflow: 'workflows', schema: 'schema', group: 'groups' } as const;
+
+function defined(ctx: CommandContext, subpath: string, position: bigint | null, attributes: Record<string, unknown>): CommandResult {
+  return {
+    command_id: ctx.envelope.command_id,
+    status: 'succeeded',
+    resource: { shortname: ctx.envelope.shortname, subpath, ...attributes },
+    ...(position !== null ? { position: position.toString() } : {}),
+    resource_path: `${ctx.envelope.space_name}/${subpath}/${ctx.envelope.shortname}`,
+  };
+}
+
+/**
+ * DefineWorkflow (TICKETS.md section 2): each definition is a new version of `workflow-<space>/<shortname>`;
+ * the definition is normalised (legacy form) and validated by the domain.
+ */
+export const defineWorkflow: CommandHandler = async (ctx) => {
+  const payload = ctx.envelope.payload as { mode: DefineMode; body: unknown; displayname?: Translation; description?: Translation };
+  const { space_name, shortname } = ctx.envelope;
+  const handled = await handleCommand(
+    ctx.store,
+    streamIds.workflow(space_name, shortname),
+    workflowDecider,
+    () => ({ type: 'DefineWorkflow' as const, data: { space_name, shortname, ...payload }, metadata: ctx.metadata }),
+    ctx.options,
+  );
+  const state = handled.state;
+  return defined(ctx, SUBPATHS.workflow, handled.position, state.status === 'defined'
+    ? { version: state.version, payload: { content_type: 'json', body: state.definition } }
+    : {});
+};
+
+/** DefineSchema (TICKETS.md section 5): a draft-7 JSON Schema, versioned in `schema-<space>/<shortname>`. */
+export const defineSchema: CommandHandler = async (ctx) => {
+  const payload = ctx.envelope.payload as { mode: DefineMode; schema: unknown };
+  const { space_name, shortname } = ctx.envelope;
+  const handled = await handleCommand(
+    ctx.store,
+    streamIds.schema(space_name, shortname),
+    schemaDecider,
+    () => ({ type: 'DefineSchema' as const, data: { space_name, shortname, ...payload }, metadata: ctx.metadata }),
+    ctx.options,
+  );
+  const state = handled.state;
+  return defined(ctx, SUBPATHS.schema, handled.position, state.status === 'defined'
+    ? { version: state.version, payload: { content_type: 'json', body: state.schema } }
+    : {});
+};
+
+/** DefineGroup (TICKETS.md section 3): a group's roles, in the `management` space. */
+export const defineGroup: CommandHandler = async (ctx) => {
+  const payload = ctx.envelope.payload as { mode: DefineMode; roles: readonly string[] };
+  const { shortname } = ctx.envelope;
+  const handled = await handleCommand(
+    ctx.store,
+    streamIds.group(shortname),
+    groupDecider,
+    () => ({ type: 'DefineGroup' as const, data: { shortname, ...payload }, metadata: ctx.metadata }),
+    ctx.options,
+  );
+  const state = handled.state;
+  return defined(ctx, SUBPATHS.group, handled.position, state.status === 'defined' ? { roles: state.roles } : {});
+};

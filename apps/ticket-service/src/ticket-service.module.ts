@@ -1,0 +1,31 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { AppConfig } from '@tickets/config';
+import { kafkaPublisherProvider } from '@tickets/messaging';
+import { ConfigModule, DependencyChecks, EventStoreModule, loggingModule, MetricsModule } from '@tickets/platform';
+import { ResourceResolver } from './application/resource-resolver';
+import { CommandDispatcher } from './commands/command-dispatcher';
+import { CommandMetrics } from './commands/command-metrics';
+import { CommandProcessor } from './commands/command-processor';
+import { CommandsController } from './commands/commands.controller';
+import { HealthController } from './health/health.controller';
+
+/** ticket-service: commands from Kafka, workflow rules, appends to the event store, results to Kafka. */
+@Module({})
+export class TicketServiceModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: TicketServiceModule,
+      imports: [ConfigModule.forRoot(config), loggingModule(config, 'ticket-service'), MetricsModule, TerminusModule, EventStoreModule],
+      controllers: [CommandsController, HealthController],
+      providers: [
+        kafkaPublisherProvider('ticket-service'),
+        CommandProcessor,
+        CommandDispatcher,
+        CommandMetrics,
+        ResourceResolver,
+        DependencyChecks,
+      ],
+    };
+  }
+}

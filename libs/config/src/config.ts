@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env` (STYLE.md: fail-fast typed config, one config module).
+ * Every variable the services, deploy/ and k8s/ use is declared here; docs/configuration.md documents them
+ * in one table. `loadConfig` throws `ConfigError` listing every invalid variable, so a service refuses to
+ * start with a clear message instead of failing later.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    /** Comma-separated `host:port` list of Kafka bootstrap brokers. */
+    KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
+    KAFKA_CLIENT_ID: z.string().min(1).default('tickets'),
+    /** Consumer group of ticket-service (all replicas share it). */
+    KAFKA_COMMANDS_GROUP_ID: z.string().min(1).default('ticket-service'),
+    /** Partitions of one ticket-service replica consumed in parallel (kafkajs `partitionsConsumedConcurrently`). */
+    KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(6),
+
+    /** Which event store adapter to use. */
+    EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
+    POSTGRES_URL: z.string().min(1).default('postgres://tickets:tickets@127.0.0.1:5433/tickets'),
+    /** PostgreSQL schema holding the event store tables. */
+    POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('event_store'),
+    /** e.g. `esdb://127.0.0.1:2113?tls=false`; required when EVENT_STORE=eventstoredb. */
+    EVENTSTORE_CONNECTION_STRING: z.string().optional(),
+
+    MONGODB_URI: z.string().min(1).default('mongodb://127.0.0.1:27017/tickets'),
+
+    /** HS256 secret for bearer tokens; required in production. */
+    JWT_SECRET: z.string().min(16).optional(),
+    /** Lifetime of tokens issued by `npm run token`, in seconds. */
+    JWT_TTL_SECONDS: positiveInt.default(86400),
+
+    GATEWAY_PORT: port.default(8080),
+    TICKET_SERVICE_PORT: port.default(8081),
+    PROJECTION_SERVICE_PORT: port.default(8082),
+    /** Address the HTTP listeners bind to. */
+    BIND_HOST: z.string().default('127.0.0.1'),
+
+    /** How long the gateway waits for a command's result before answering 504, in ms. */
+    COMMAND_TIMEOUT_MS: positiveInt.default(10000),
+    /** How long a read waits for the read model to reach the caller's last write, in ms. */
+    READ_YOUR_WRITES_TIMEOUT_MS: positiveInt.default(3000),
+    /** Default lock period, in seconds (TICKETS.md section 4, lock). */
+    LOCK_PERIOD_SECONDS: positiveInt.default(300),
+    /** Appends retried against fresh state after a revision conflict (ARCHITECTURE.md "Event store"). */
+    APPEND_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(5),
+    /** Name of the projection checkpoint (changes when a rebuild switches models). */
+    PROJECTION_NAME: z.string().min(1).default('tickets'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_CONNECTION_STRING) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['EVENTSTORE_CONNECTION_STRING'],
+        message: 'is required when EVENT_STORE=eventstoredb',
+      });
+    }
+  });
+
+export type AppConfig = z.infer<typeof configSchema> & {
+  /** `JWT_SECRET`, or a fixed development secret outside production. */
+  readonly jwtSecret: string;
+  readonly kafkaBrokers: readonly string[];
+};
+
+/** Raised at start-up when the environment is invalid; the message lists each bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Development-only secret so `npm start` and `npm run token` work without set-up; refused in production. */
+export const DEVELOPMENT_JWT_SECRET = 'development-only-secret-change-me';
+
+/**
+ * Parses and validates the environment.
+ * @param env the variables to read (default `process.env`)
+ * @throws ConfigError naming every invalid variable
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    jwtSecret: c.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    kafkaBrokers: c.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+  };
+}

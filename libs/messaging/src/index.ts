@@ -1,0 +1,3 @@
+export * from './kafka-options';
+export * from './kafka-publisher';
+export * from './kafka-publisher.provider';

@@ -1,0 +1,145 @@
+import { Schema } from 'mongoose';
+import type { Payload, Reporter, Translation } from '@tickets/domain';
+
+/** Collection of the `tickets` read model (docs/read-models.md, v1). */
+export const TICKETS_COLLECTION = 'tickets';
+
+/** One entry of `assignment_history` (TICKETS.md section 4, assign: "assignment history is kept"). */
+export interface AssignmentRecord {
+  readonly owner_shortname: string;
+  readonly owner_group_shortname: string | null;
+  /** Shortname of the user who assigned. */
+  readonly by: string;
+  readonly at: Date;
+}
+
+/** A comment kept with its ticket (TICKETS.md section 4, comments). */
+export interface CommentRecord {
+  readonly shortname: string;
+  readonly uuid: string;
+  readonly body: string;
+  readonly author: string;
+  readonly created_at: Date;
+  /** The ticket's state when the comment was made. */
+  readonly state: string;
+}
+
+/** The lock of a ticket (TICKETS.md section 4, lock); expired locks stay until unlocked or replaced. */
+export interface LockRecord {
+  readonly holder: string;
+  readonly expires_at: Date;
+}
+
+/**
+ * A `tickets` document, v1 (docs/read-models.md), as returned by the {@link TicketsReadModel} query API, i.e.
+ * with user data decoded. In MongoDB the user-data fields (`displayname`, `description`, `payload`,
+ * `reporter`, `collaborators`) are stored encoded (shared/user-data.codec.ts).
+ *
+ * `_id` is `space_name/subpath/shortname` (the ticket's stream id without its `ticket-` prefix, with an empty
+ * subpath collapsed). Times are BSON dates; `revision` is the 0-based stream revision and `last_position` the
+ * global log position of the last applied event.
+ */
+export interface TicketDocument {
+  readonly _id: string;
+  readonly uuid: string;
+  readonly shortname: string;
+  readonly space_name: string;
+  readonly subpath: string;
+  readonly is_active: boolean;
+  readonly displayname?: Translation;
+  readonly description?: Translation;
+  readonly tags: readonly string[];
+  readonly payload?: Payload;
+  readonly state: string;
+  readonly is_open: boolean;
+  readonly reporter?: Reporter;
+  readonly workflow_shortname: string;
+  readonly workflow_version: number;
+  /** Map action (or `processed_by`) -> user shortname. */
+  readonly collaborators: Readonly<Record<string, string>>;
+  readonly resolution_reason: string | null;
+  readonly owner_shortname: string;
+  readonly owner_group_shortname: string | null;
+  readonly assignment_history: readonly AssignmentRecord[];
+  readonly lock: LockRecord | null;
+  readonly comments: readonly CommentRecord[];
+  readonly created_at: Date;
+  readonly updated_at: Date;
+  readonly revision: number;
+  readonly last_position: number;
+  /** True once deleted or moved away: the document then disappears from queries but stays for audit. */
+  readonly deleted: boolean;
+  /** `space/subpath/shortname` the ticket was moved to, or `null`. */
+  readonly moved_to: string | null;
+}
+
+const assignmentSchema = new Schema(
+  {
+    owner_shortname: String,
+    owner_group_shortname: { type: String, default: null },
+    by: String,
+    at: Date,
+  },
+  { _id: false },
+);
+
+const commentSchema = new Schema(
+  { shortname: String, uuid: String, body: String, author: String, created_at: Date, state: String },
+  { _id: false },
+);
+
+/**
+ * Mongoose schema of `tickets` (v1). It documents the shape and declares the indexes; writes go through the
+ * native collection with exact documents (ticket-details.projection.ts). Only plain single-field and compound
+ * indexes: FerretDB v1 has no TTL or partial indexes (ARCHITECTURE.md "Read models").
+ */
+export const ticketSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    uuid: String,
+    shortname: String,
+    space_name: String,
+    subpath: String,
+    is_active: Boolean,
+    displayname: Schema.Types.Mixed,
+    description: Schema.Types.Mixed,
+    tags: [String],
+    payload: Schema.Types.Mixed,
+    state: String,
+    is_open: Boolean,
+    reporter: Schema.Types.Mixed,
+    workflow_shortname: String,
+    workflow_version: Number,
+    collaborators: Schema.Types.Mixed,
+    resolution_reason: { type: String, default: null },
+    owner_shortname: String,
+    owner_group_shortname: { type: String, default: null },
+    assignment_history: [assignmentSchema],
+    lock: { type: new Schema({ holder: String, expires_at: Date }, { _id: false }), default: null },
+    comments: [commentSchema],
+    created_at: Date,
+    updated_at: Date,
+    revision: Number,
+    last_position: Number,
+    deleted: Boolean,
+    moved_to: { type: String, default: null },
+  },
+  {
+    collection: TICKETS_COLLECTION,
+    versionKey: false,
+    minimize: false,
+    autoIndex: false,
+    autoCreate: false,
+    strict: false,
+  },
+);
+
+ticketSchema.index({ space_name: 1, subpath: 1 });
+ticketSchema.index({ state: 1 });
+ticketSchema.index({ is_open: 1 });
+ticketSchema.index({ owner_shortname: 1 });
+ticketSchema.index({ owner_group_shortname: 1 });
+ticketSchema.index({ workflow_shortname: 1 });
+ticketSchema.index({ tags: 1 });
+ticketSchema.index({ 'reporter.msisdn': 1 });
+ticketSchema.index({ created_at: 1 });
