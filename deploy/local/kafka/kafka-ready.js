@@ -68,7 +68,7 @@ async function waitReady(deadline) {
 async function main() {
   const started = Date.now();
   const deadline = started + timeoutMs;
-  const { admin, names } = await waitReady(deadline);
+  const { kafka, admin, names } = await waitReady(deadline);
   try {
     const existing = new Set(names);
     const missing = topics.filter((t) => !existing.has(t.topic));
@@ -103,6 +103,19 @@ async function main() {
       } catch (e) {
         if (Date.now() >= deadline) throw new Error(`group coordinator not available: ${e.message}`);
         await sleep(300);
+      }
+    }
+    // Same for the transaction coordinator, which serves InitProducerId to idempotent producers.
+    while (true) {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 2 } });
+      try {
+        await producer.connect();
+        break;
+      } catch (e) {
+        if (Date.now() >= deadline) throw new Error(`transaction coordinator not available: ${e.message}`);
+        await sleep(300);
+      } finally {
+        await producer.disconnect().catch(() => {});
       }
     }
   } finally {

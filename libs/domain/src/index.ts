@@ -23,6 +23,3 @@ export * from './ticket/ticket.state';
 export * from './ticket/ticket.evolve';
 export * from './ticket/ticket.decider';
 
-// Test support, for specs in this library and the services' tests (nothing here runs in production paths).
-export * from './testing/decider.specification';
-export * as domainFixtures from './testing/fixtures';

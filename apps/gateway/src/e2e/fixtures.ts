@@ -41,7 +41,10 @@ export const SUPPORT_WORKFLOW = {
         { action: 'reopen', state: 'in_progress', roles: ['logged_in'] },
         { action: 'close', state: 'closed', roles: ['supervisor'] },
       ],
-      resolutions: ['fixed', { key: 'workaround', en: 'Workaround given', ar: 'حل مؤقت' }],
+      resolutions: [
+        { key: 'fixed', en: 'Fixed' },
+        { key: 'workaround', en: 'Workaround given', ar: 'حل مؤقت' },
+      ],
     },
     { name: 'Rejected', state: 'rejected', next: [], resolutions: ['duplicate', 'invalid'] },
     { name: 'Closed', state: 'closed', resolutions: ['done'] },
