@@ -44,6 +44,14 @@ cmd_up() {
   pg_install
   pg_prepare_dirs
 
+  # Fail early (before starting anything) when a port we need is held by a foreign process.
+  if ! kafka_pid >/dev/null; then
+    port_must_be_free kafka "$LOCAL_KAFKA_PORT"
+    port_must_be_free kafka-controller "$LOCAL_KAFKA_CONTROLLER_PORT"
+  fi
+  pg_pid >/dev/null || port_must_be_free postgres "$LOCAL_PG_PORT"
+  ferretdb_pid >/dev/null || port_must_be_free ferretdb "$LOCAL_MONGO_PORT"
+
   # The FerretDB build (cold: ~1 min) runs while Kafka's jars are fetched and PostgreSQL starts.
   if ferretdb_needs_build; then
     ferretdb_install 9>&- &

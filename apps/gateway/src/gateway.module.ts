@@ -18,6 +18,7 @@ import { CommandBus } from './commands/command-bus';
 import { ResultsController } from './commands/results.controller';
 import { HealthController } from './health/health.controller';
 import { ManagedController } from './managed/managed.controller';
+import { TicketActionsController } from './managed/ticket-actions.controller';
 import { ReadYourWrites } from './managed/read-your-writes';
 
 /** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
@@ -39,7 +40,7 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, ResultsController, HealthController],
+      controllers: [ManagedController, TicketActionsController, ResultsController, HealthController],
       providers: [
         kafkaPublisherProvider('gateway'),
         {

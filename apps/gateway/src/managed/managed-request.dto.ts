@@ -65,3 +65,18 @@ export class ManagedRequestDto {
   @Type(() => RecordDto)
   records!: RecordDto[];
 }
+
+/** Body of `PUT /managed/progress-ticket/...` (TICKETS.md section 4, progress). */
+export class ProgressTicketDto {
+  @ApiPropertyOptional({ description: 'A resolution the target state defines (string or object key)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  resolution?: string;
+
+  @ApiPropertyOptional({ description: 'Stored with the transition, in the same atomic append' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10000)
+  comment?: string;
+}

@@ -1,14 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
+import { resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
 import { TicketsReadModel, type CommentRecord } from '@tickets/read-models';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { CommandBus } from '../commands/command-bus';
 import { DmartException } from '../errors/dmart-exception';
-import { ManagedRequestDto, SHORTNAME, type RecordDto } from './managed-request.dto';
-import { translateRecord } from './request-translator';
+import { ManagedRequestDto, type RecordDto } from './managed-request.dto';
+import { parseTicketPath, translateRecord } from './request-translator';
 import { ReadYourWrites } from './read-your-writes';
 
 /**
@@ -68,15 +68,10 @@ export class ManagedController {
     @Query('retrieve_attachments') retrieveAttachments?: string,
     @Query('min_position') minPosition?: string,
   ) {
-    const segments = (Array.isArray(path) ? path : path.split('/')).filter(Boolean);
-    const shortname = segments.pop();
-    if (!shortname || !SHORTNAME.test(shortname) || !SHORTNAME.test(space)) {
-      throw new ValidationError('expected /managed/entry/ticket/{space}/{subpath...}/{shortname}');
-    }
-    const key = { space_name: space, subpath: segments.join('/'), shortname };
+    const key = parseTicketPath(space, path);
     await this.readYourWrites.waitFor(key, minPosition);
     const doc = await this.tickets.findByKey(key.space_name, key.subpath, key.shortname);
-    if (!doc) throw new NotFoundError(`ticket ${space}/${key.subpath}/${shortname} not found`);
+    if (!doc) throw new NotFoundError(`ticket ${resourcePath(key)} not found`);
     const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload !== 'false' });
     return retrieveAttachments === 'true' ? { ...view, attachments: commentAttachments(doc.comments ?? []) } : view;
   }

@@ -5,8 +5,8 @@ import {
   type CommandType,
   type EnvelopeActor,
 } from '@tickets/contracts';
-import { ValidationError } from '@tickets/domain';
-import type { RecordDto, RequestType } from './managed-request.dto';
+import { ValidationError, type ResourceKey } from '@tickets/domain';
+import { SHORTNAME, type RecordDto, type RequestType } from './managed-request.dto';
 
 /** The space where `group` resources live, as in Dmart (TICKETS.md section 3). */
 export const MANAGEMENT_SPACE = 'management';
@@ -54,24 +54,10 @@ export function translateRecord(
 ): RecordAction {
   const attributes = record.attributes ?? {};
   const subpath = normalizeSubpath(record.subpath);
-  const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => {
-    const commandId = randomUUID();
-    return {
-      kind: 'command',
-      envelope: {
-        command_id: commandId,
-        type,
-        space_name: spaceName,
-        subpath: key.subpath,
-        shortname: key.shortname,
-        actor: { shortname: actor.shortname, roles: actor.roles, groups: actor.groups ?? [] },
-        issued_at: new Date().toISOString(),
-        correlation_id: correlationId,
-        causation_id: commandId,
-        payload,
-      },
-    };
-  };
+  const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => ({
+    kind: 'command',
+    envelope: buildEnvelope(type, { space_name: spaceName, ...key }, actor, payload, correlationId),
+  });
   const unsupported = () =>
     new ValidationError(`request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`);
   const body = (attributes['payload'] as { body?: unknown } | undefined)?.body;
@@ -138,6 +124,45 @@ export function translateRecord(
       );
     }
   }
+}
+
+/**
+ * A command envelope for `key`, issued now by `actor` (ARCHITECTURE.md "Kafka contract"): a fresh
+ * `command_id` (also the causation id of a command that starts at the gateway).
+ */
+export function buildEnvelope(
+  type: CommandType,
+  key: ResourceKey,
+  actor: EnvelopeActor,
+  payload: Record<string, unknown>,
+  correlationId?: string,
+): CommandEnvelope {
+  const commandId = randomUUID();
+  return {
+    command_id: commandId,
+    type,
+    space_name: key.space_name,
+    subpath: normalizeSubpath(key.subpath),
+    shortname: key.shortname,
+    actor: { shortname: actor.shortname, roles: actor.roles, groups: actor.groups ?? [] },
+    issued_at: new Date().toISOString(),
+    correlation_id: correlationId ?? commandId,
+    causation_id: commandId,
+    payload,
+  };
+}
+
+/**
+ * The ticket key of a path `{space}/{subpath...}/{shortname}` (route segments after the space).
+ * @throws ValidationError (422) when the shortname or space is not a valid shortname
+ */
+export function parseTicketPath(space: string, path: readonly string[] | string): ResourceKey {
+  const segments = (typeof path === 'string' ? path.split('/') : [...path]).filter(Boolean);
+  const shortname = segments.pop();
+  if (!shortname || !SHORTNAME.test(shortname) || !SHORTNAME.test(space)) {
+    throw new ValidationError('expected {space}/{subpath...}/{shortname} with shortnames of 1-64 letters, digits or _');
+  }
+  return { space_name: space, subpath: segments.join('/'), shortname };
 }
 
 function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
