@@ -131,6 +131,20 @@ files_hash() {
   cat "$@" | sha256sum | cut -d' ' -f1
 }
 
+# apt_install PKG...: install Debian packages (root only; runs apt-get update first, once).
+APT_UPDATED=0
+apt_install() {
+  [[ "$(id -u)" == 0 ]] || die "missing packages: $* (install them as root: apt-get install -y $*)"
+  command -v apt-get >/dev/null 2>&1 || die "missing packages: $* (and no apt-get on this machine)"
+  log "installing Debian package(s): $*"
+  if (( APT_UPDATED == 0 )); then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null \
+    || die "apt-get install $* failed"
+}
+
 require_node_modules() {
   local m
   command -v node >/dev/null 2>&1 || die "node is required (readiness checks and topic creation use node)"

@@ -33,13 +33,14 @@ ferretdb_install() {
   (
     cd "$FERRETDB_SRC"
     GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-      go build -trimpath -o "$FERRETDB_BIN.tmp" .
+      go build -trimpath -o "$FERRETDB_BIN.tmp.$BASHPID" .
   ) >"$FERRETDB_BUILD_LOG" 2>&1 || rc=$?
   if (( rc != 0 )); then
     show_log_tail "$FERRETDB_BUILD_LOG"
     die "ferretdb: go build failed"
   fi
-  mv -f "$FERRETDB_BIN.tmp" "$FERRETDB_BIN"
+  # unique temp name + rename: an interrupted or concurrent build never leaves a half-written binary
+  mv -f "$FERRETDB_BIN.tmp.$BASHPID" "$FERRETDB_BIN"
   ferretdb_build_hash >"$FERRETDB_BIN.sha256"
   log "ferretdb: built in $(( ($(now_ms) - t0) / 1000 ))s"
 }

@@ -15,7 +15,7 @@ KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+Exit
 KAFKA_PATTERN="kafka.Kafka"
 
 kafka_install() {
-  command -v java >/dev/null 2>&1 || die "kafka: java not found (Kafka 4.x needs Java 17+: apt-get install -y openjdk-17-jre-headless)"
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
   local jv
   jv="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)"
   [[ -n "$jv" && "$jv" -ge 17 ]] || die "kafka: Java 17+ required (found: $(java -version 2>&1 | head -n 1))"
@@ -26,7 +26,7 @@ kafka_install() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && compgen -G "$KAFKA_LIBS/kafka_2.13-*.jar" >/dev/null; then
     return 0
   fi
-  command -v mvn >/dev/null 2>&1 || die "kafka: mvn not found (apt-get install -y maven)"
+  command -v mvn >/dev/null 2>&1 || apt_install maven
   log "kafka: fetching jars from Maven Central (mvn dependency:copy-dependencies)"
   mkdir -p "$KAFKA_HOME" "$LOG_DIR"
   rm -rf "$KAFKA_LIBS.tmp"

@@ -23,10 +23,7 @@ pg_bindir() {
 
 pg_install() {
   if [[ -z "$(pg_bindir)" ]]; then
-    [[ "$(id -u)" == 0 ]] || die "postgres: /usr/lib/postgresql/*/bin/initdb not found; install the 'postgresql' package (apt-get install -y postgresql) as root"
-    log "postgres: installing the Debian 'postgresql' package (apt-get)"
-    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+    apt_install postgresql
     [[ -n "$(pg_bindir)" ]] || die "postgres: apt-get install postgresql did not provide initdb"
   fi
   PG_BIN="$(pg_bindir)"
@@ -47,7 +44,7 @@ pg_prepare_dirs() {
     chown "$PG_OS_USER": "$PG_BASE/" 2>/dev/null || true
     if ! as_pg test -w "$PG_BASE/" 2>/dev/null; then
       local alt
-      alt="/var/tmp/tickets-local-pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
+      alt="/var/tmp/tickets-local-pg-$(printf "%s" "$LOCAL_DIR" | sha256sum | cut -c1-12)"
       warn "postgres: user '$PG_OS_USER' cannot reach $PG_BASE (a parent directory is not traversable); using $alt (linked from $PG_BASE)"
       rmdir "$PG_BASE" 2>/dev/null || rm -f "$PG_BASE"
       mkdir -p "$alt"
@@ -56,25 +53,35 @@ pg_prepare_dirs() {
       ln -sfn "$alt" "$PG_BASE"
     fi
   fi
-  PG_DATA="$PG_BASE/data"
-  PG_SOCKET_DIR="$PG_BASE/socket"
+  local real
+  real="$(readlink -f "$PG_BASE")"   # the postgres user may not be able to walk the symlink's path
+  PG_DATA="$real/data"
+  PG_SOCKET_DIR="$real/socket"
   # Unix socket paths are limited to ~107 bytes.
   if (( ${#PG_SOCKET_DIR} > 90 )); then
-    PG_SOCKET_DIR="/tmp/tickets-local-pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
+    PG_SOCKET_DIR="/tmp/tickets-local-pg-$(printf "%s" "$LOCAL_DIR" | sha256sum | cut -c1-12)"
   fi
   mkdir -p "$PG_SOCKET_DIR"
   chmod 700 "$PG_SOCKET_DIR"
   [[ "$(id -u)" == 0 ]] && chown "$PG_OS_USER": "$PG_SOCKET_DIR"
-  touch "$PG_LOG"
-  [[ "$(id -u)" == 0 ]] && chown "$PG_OS_USER": "$PG_LOG"
+  if [[ -L "$PG_BASE" ]]; then
+    # The server writes its log itself, so in the fallback it too lives where it can reach it.
+    touch "$real/postgres.log"
+    ln -sfn "$real/postgres.log" "$PG_LOG"
+  else
+    touch "$PG_LOG"
+  fi
+  [[ "$(id -u)" == 0 ]] && chown "$PG_OS_USER": "$(readlink -f "$PG_LOG")"
   return 0
 }
 
 pg_paths() {   # resolve paths without creating anything (status/down)
-  PG_DATA="$PG_BASE/data"
-  PG_SOCKET_DIR="$PG_BASE/socket"
+  local real
+  real="$(readlink -f "$PG_BASE" 2>/dev/null || printf '%s' "$PG_BASE")"
+  PG_DATA="$real/data"
+  PG_SOCKET_DIR="$real/socket"
   if (( ${#PG_SOCKET_DIR} > 90 )); then
-    PG_SOCKET_DIR="/tmp/tickets-local-pg-$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
+    PG_SOCKET_DIR="/tmp/tickets-local-pg-$(printf "%s" "$LOCAL_DIR" | sha256sum | cut -c1-12)"
   fi
   PG_BIN="$(pg_bindir || true)"
 }

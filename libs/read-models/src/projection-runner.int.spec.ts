@@ -47,7 +47,7 @@ describe('projection runner (PostgreSQL event store -> MongoDB read models)', ()
       metadata: { command_id: randomUUID(), correlation_id: randomUUID(), causation_id: randomUUID(), actor: 'tester', occurred_at: new Date().toISOString() },
     };
     const result = await store.append(stream, [newEvent], expected);
-    revisions.set(stream, result.next_expected_revision);
+    revisions.set(stream, expected === 'no_stream' ? 0n : expected + 1n);
     return result.position;
   };
 

@@ -1,1 +1,2 @@
 export * from './e2e-client';
+export * from './kafka-test-client';

@@ -24,7 +24,7 @@ describe('user data codec (FerretDB v1 field-name limits)', () => {
       for (let i = 0; i < 5000; i++) {
         const key = Array.from({ length: Math.floor(random() * 8) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
         const stored = escapeKey(key);
-        expect(stored).not.toMatch(/[.\u0000]|^\$/);
+        expect(stored.includes('.') || stored.includes('\u0000') || stored.startsWith('$')).toBe(false);
         expect(unescapeKey(stored)).toBe(key);
       }
     });

@@ -17,7 +17,7 @@
 /** Key of the wrapper object that stands for an array nested directly in an array. */
 export const NESTED_ARRAY_KEY = '%list';
 
-const KEY_ESCAPES: Readonly<Record<string, string>> = { '%': '%25', '.': '%2E', '\u0000': '%00' };
+const NUL = String.fromCharCode(0);
 const KEY_UNESCAPES: Readonly<Record<string, string>> = { '%25': '%', '%2E': '.', '%24': '$', '%00': '\u0000' };
 
 /**
@@ -25,7 +25,8 @@ const KEY_UNESCAPES: Readonly<Record<string, string>> = { '%25': '%', '%2E': '.'
  * Use it to build a query or update path on user data, e.g. `payload.body.${escapeKey(name)}`.
  */
 export function escapeKey(key: string): string {
-  const escaped = key.replace(/[%.\u0000]/g, (c) => KEY_ESCAPES[c] ?? c);
+  // `%` first, so the escapes added next are never escaped again.
+  const escaped = key.replaceAll('%', '%25').replaceAll('.', '%2E').replaceAll(NUL, '%00');
   return escaped.startsWith('$') ? `%24${escaped.slice(1)}` : escaped;
 }
 
@@ -50,7 +51,7 @@ export function encodeUserData<T>(value: T): T {
 }
 
 function encodeValue(value: unknown, insideArray: boolean): unknown {
-  if (typeof value === 'string') return value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value;
+  if (typeof value === 'string') return value.includes(NUL) ? value.replaceAll(NUL, '\uFFFD') : value;
   if (Array.isArray(value)) {
     const items = value.filter((item) => item !== undefined).map((item) => encodeValue(item, true));
     return insideArray ? { [NESTED_ARRAY_KEY]: items } : items;

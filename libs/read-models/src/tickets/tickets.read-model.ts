@@ -120,12 +120,9 @@ export class TicketsReadModel {
  * `reporter`, `collaborators`); apply once to a document read from MongoDB (decoding twice is not a no-op).
  */
 export function decodeTicketDocument(stored: TicketDocument): TicketDocument {
-  return {
-    ...stored,
-    displayname: decodeUserData(stored.displayname),
-    description: decodeUserData(stored.description),
-    payload: decodeUserData(stored.payload),
-    reporter: decodeUserData(stored.reporter),
-    collaborators: decodeUserData(stored.collaborators ?? {}),
-  };
+  const decoded: Record<string, unknown> = { ...stored, collaborators: decodeUserData(stored.collaborators ?? {}) };
+  for (const name of ['displayname', 'description', 'payload', 'reporter'] as const) {
+    if (stored[name] !== undefined) decoded[name] = decodeUserData(stored[name]);
+  }
+  return decoded as unknown as TicketDocument;
 }

@@ -41,10 +41,9 @@ export class WorkflowsReadModel {
 
 /** Decodes the user-data fields of a stored `workflows` document; apply once per read. */
 export function decodeWorkflowDocument(stored: WorkflowDocument): WorkflowDocument {
-  return {
-    ...stored,
-    definition: decodeUserData(stored.definition),
-    displayname: decodeUserData(stored.displayname),
-    description: decodeUserData(stored.description),
-  };
+  const decoded: Record<string, unknown> = { ...stored, definition: decodeUserData(stored.definition) };
+  for (const name of ['displayname', 'description'] as const) {
+    if (stored[name] !== undefined) decoded[name] = decodeUserData(stored[name]);
+  }
+  return decoded as unknown as WorkflowDocument;
 }
