@@ -108,7 +108,7 @@ cmd_reset() {
   rm -rf "$KAFKA_DATA" "$KAFKA_HOME/cluster-id" "$KAFKA_PROPS" \
     "$LOCAL_DIR/ferretdb" "$LOG_DIR" "$PG_SOCKET_DIR"
   if [[ -n "$pg_real" ]]; then
-    rm -rf "${pg_real:?}/data" "${pg_real:?}/socket"
+    rm -rf "${pg_real:?}/data" "${pg_real:?}/socket" "${pg_real:?}/postgres.log"
   fi
   find "$RUN_DIR" -mindepth 1 ! -name infra.lock -delete 2>/dev/null || true
   log "reset: done"

@@ -136,7 +136,7 @@ pg_start() {
   port_must_be_free postgres "$LOCAL_PG_PORT"
   log "postgres: starting on $BIND_HOST:$LOCAL_PG_PORT"
   # pg_ctl detaches the postmaster itself; setsid keeps it out of the caller's process group/session.
-  local -a cmd=("$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 -s
+  local -a cmd=("$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$(readlink -f "$PG_LOG")" -w -t 60 -s
     -o "-p $LOCAL_PG_PORT -k '$PG_SOCKET_DIR' -c listen_addresses=$BIND_HOST" start)
   [[ "$(id -u)" == 0 ]] && cmd=(runuser -u "$PG_OS_USER" -- "${cmd[@]}")
   if ! setsid bash -c "$CLOSE_FDS"'; exec "$@"' pg_ctl "${cmd[@]}" </dev/null 9>&-; then
