@@ -22,6 +22,9 @@ const base = {
 };
 
 module.exports = {
+  // A global option (jest ignores it per project): generous, since integration and e2e tests talk to real
+  // servers on a shared 2-core machine. Unit tests finish in milliseconds anyway.
+  testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts', '!**/*.int.spec.ts', '!**/*.e2e.spec.ts'] },
     {
@@ -29,7 +32,6 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.js',
-      testTimeout: 60000,
     },
     {
       ...base,
@@ -37,7 +39,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e.spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/e2e-global-setup.js',
       globalTeardown: '<rootDir>/libs/testing/src/e2e-global-teardown.js',
-      testTimeout: 120000,
     },
   ],
 };

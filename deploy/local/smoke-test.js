@@ -30,15 +30,27 @@ function withTimeout(p, ms, what) {
 
 async function kafkaRoundTrip() {
   const topic = 'local-infra.smoke.v1';
-  const kafka = new Kafka({ clientId: 'local-infra-smoke', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    clientId: 'local-infra-smoke',
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.ERROR,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const topics = await admin.listTopics();
-  for (const t of ['tickets.commands.v1', 'tickets.command-results.v1', 'tickets.commands.dlq.v1', 'tickets.events.v1']) {
+  for (const t of [
+    'tickets.commands.v1',
+    'tickets.command-results.v1',
+    'tickets.commands.dlq.v1',
+    'tickets.events.v1',
+  ]) {
     if (!topics.includes(t)) throw new Error(`kafka: topic ${t} is missing`);
   }
   if (!topics.includes(topic)) {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+    });
   }
   await admin.disconnect();
 
@@ -75,13 +87,23 @@ async function kafkaRoundTrip() {
 async function mongoRoundTrip() {
   const url = new URL(MONGODB_URI);
   url.pathname = '/infra_smoke';
-  const conn = await mongoose.createConnection(url.toString(), { serverSelectionTimeoutMS: 5000 }).asPromise();
+  const conn = await mongoose
+    .createConnection(url.toString(), { serverSelectionTimeoutMS: 5000 })
+    .asPromise();
   try {
-    const Thing = conn.model('Thing', new mongoose.Schema({ run: { type: String, index: true }, n: Number }), 'things');
+    const Thing = conn.model(
+      'Thing',
+      new mongoose.Schema({ run: { type: String, index: true }, n: Number }),
+      'things',
+    );
     await Thing.init();
-    await Thing.create([{ run, n: 1 }, { run, n: 2 }]);
+    await Thing.create([
+      { run, n: 1 },
+      { run, n: 2 },
+    ]);
     const found = await Thing.find({ run }).sort({ n: 1 }).lean();
-    if (found.length !== 2 || found[1].n !== 2) throw new Error(`mongo: expected 2 documents, got ${found.length}`);
+    if (found.length !== 2 || found[1].n !== 2)
+      throw new Error(`mongo: expected 2 documents, got ${found.length}`);
     const updated = await Thing.findOneAndUpdate({ run, n: 1 }, { $inc: { n: 10 } }, { new: true }).lean();
     if (updated.n !== 11) throw new Error('mongo: findOneAndUpdate did not apply');
     const buildInfo = await conn.db.admin().command({ buildInfo: 1 });
@@ -101,7 +123,9 @@ async function pgRoundTrip() {
     const { rows } = await client.query('SELECT n FROM infra_smoke WHERE id = $1', [run]);
     if (rows[0].n !== 42) throw new Error('pg: wrong value');
     const v = await client.query('SHOW server_version');
-    const dbs = await client.query("SELECT datname FROM pg_database WHERE datname IN ('tickets','ferretdb') ORDER BY 1");
+    const dbs = await client.query(
+      "SELECT datname FROM pg_database WHERE datname IN ('tickets','ferretdb') ORDER BY 1",
+    );
     if (dbs.rows.length !== 2) throw new Error('pg: databases tickets and ferretdb expected');
     return `write/read ok (PostgreSQL ${v.rows[0].server_version}; databases tickets, ferretdb)`;
   } finally {

@@ -15,7 +15,6 @@ import { TicketsReadModel } from '@tickets/read-models';
 import type { Connection } from 'mongoose';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CommandBus } from './commands/command-bus';
-import { ResultsController } from './commands/results.controller';
 import { HealthController } from './health/health.controller';
 import { ManagedController } from './managed/managed.controller';
 import { TicketActionsController } from './managed/ticket-actions.controller';
@@ -40,7 +39,7 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, TicketActionsController, ResultsController, HealthController],
+      controllers: [ManagedController, TicketActionsController, HealthController],
       providers: [
         kafkaPublisherProvider('gateway'),
         {

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Consumer } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
@@ -9,7 +8,9 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@tickets/config';
 import { ValidationError } from '@tickets/domain';
-import { kafkaOptions } from '@tickets/messaging';
+import { topicNames } from '@tickets/contracts';
+import { kafkaServer, onTopic } from '@tickets/messaging';
+import { CommandBus } from './commands/command-bus';
 import { DmartExceptionFilter } from './errors/dmart-exception.filter';
 import { GatewayModule } from './gateway.module';
 
@@ -36,10 +37,10 @@ async function bootstrap(): Promise<void> {
   app.useGlobalFilters(new DmartExceptionFilter());
   app.enableShutdownHooks();
   const resultsGroup = `gateway-${hostname()}-${randomUUID()}`;
-  const results = app.connectMicroservice<MicroserviceOptions>(
-    kafkaOptions(config, 'gateway', resultsGroup, { fromBeginning: false, maxWaitTimeInMs: 500 }),
-    { inheritAppConfig: true },
-  );
+  const results = kafkaServer(config, 'gateway', resultsGroup, { fromBeginning: false, maxWaitTimeInMs: 500 });
+  const bus = app.get(CommandBus);
+  onTopic(results, topicNames(config.KAFKA_TOPIC_PREFIX).commandResults, (value) => bus.onResult(value));
+  app.connectMicroservice({ strategy: results }, { inheritAppConfig: true });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -12,29 +12,33 @@ import { ProjectionWorker } from './projection.worker';
  * The projection service in-process, on the real PostgreSQL event store (own schema) and the real
  * MongoDB-compatible server (own database): it projects appended events and serves /health and /metrics.
  */
+// Servers shared with other test runs can be slow; the project's `testTimeout` does not reach hooks.
+jest.setTimeout(60_000);
+
 describe('projection-service (in-process, real servers)', () => {
   const schema = `es_test_${randomBytes(5).toString('hex')}`;
   let db: { uri: string; connection: Connection };
   let app: INestApplication;
   let store: EventStore;
-  let base: string;
+  let baseUrl: string;
 
   beforeAll(async () => {
-    const url = new URL(loadConfig({}).MONGODB_URI);
+    const base = loadConfig();
+    const url = new URL(base.MONGODB_URI);
     url.pathname = `/tickets_test_${randomBytes(6).toString('hex')}`;
     db = { uri: url.toString(), connection: await mongoose.createConnection(url.toString()).asPromise() };
-    const config = loadConfig({ POSTGRES_SCHEMA: schema, MONGODB_URI: db.uri, PROJECTION_NAME: 'svc-test', LOG_LEVEL: 'warn', NODE_ENV: 'test' });
+    const config = { ...base, POSTGRES_SCHEMA: schema, MONGODB_URI: db.uri, PROJECTION_NAME: 'svc-test', LOG_LEVEL: 'warn' as const };
     store = await createEventStore({ kind: 'postgres', url: config.POSTGRES_URL, schema });
     app = await bootstrap(config, { port: 0 });
     const address = app.getHttpServer().address() as { port: number };
-    base = `http://127.0.0.1:${address.port}`;
+    baseUrl = `http://127.0.0.1:${address.port}`;
   });
   afterAll(async () => {
     await app?.close();
     await store?.close();
     await db?.connection.dropDatabase();
     await db?.connection.close();
-    const pg = new Client({ connectionString: loadConfig({}).POSTGRES_URL });
+    const pg = new Client({ connectionString: loadConfig().POSTGRES_URL });
     await pg.connect();
     await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await pg.end();
@@ -63,7 +67,7 @@ describe('projection-service (in-process, real servers)', () => {
     );
     expect(await new TicketsReadModel(db.connection).waitForPosition(key, position, 10_000)).toBe(true);
 
-    const health = await fetch(`${base}/health`);
+    const health = await fetch(`${baseUrl}/health`);
     const body = (await health.json()) as { status: string; details: Record<string, Record<string, unknown>> };
     expect(health.status).toBe(200);
     expect(body.status).toBe('ok');
@@ -71,7 +75,7 @@ describe('projection-service (in-process, real servers)', () => {
     expect(body.details.mongodb).toMatchObject({ status: 'up' });
     expect(body.details.event_store).toMatchObject({ status: 'up' });
 
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/^projection_lag_events 0$/m);
     expect(metrics).toMatch(/^projection_lag_ms 0$/m);
     expect(metrics).toMatch(/^projection_events_applied_total\{projection="tickets",outcome="applied"\} 1$/m);
@@ -80,7 +84,7 @@ describe('projection-service (in-process, real servers)', () => {
 
   it('answers 503 when the projection is not running', async () => {
     await app.get(ProjectionWorker).runner.stop();
-    const health = await fetch(`${base}/health`);
+    const health = await fetch(`${baseUrl}/health`);
     expect(health.status).toBe(503);
     const body = (await health.json()) as { error: Record<string, Record<string, unknown>> };
     expect(body.error.projection).toMatchObject({ status: 'down', running: false });

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { MicroserviceOptions } from '@nestjs/microservices';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@tickets/config';
-import { kafkaOptions } from '@tickets/messaging';
+import { topicNames } from '@tickets/contracts';
+import { kafkaServer, onTopic } from '@tickets/messaging';
+import { CommandProcessor } from './commands/command-processor';
 import { TicketServiceModule } from './ticket-service.module';
 
 /**
@@ -17,13 +18,22 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(TicketServiceModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  app.connectMicroservice<MicroserviceOptions>(
-    kafkaOptions(config, 'ticket-service', config.KAFKA_COMMANDS_GROUP_ID, {
-      fromBeginning: true,
-      partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
-    }),
-    { inheritAppConfig: true },
-  );
+  const server = kafkaServer(config, 'ticket-service', config.KAFKA_COMMANDS_GROUP_ID, {
+    fromBeginning: true,
+    partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+  });
+  const processor = app.get(CommandProcessor);
+  // Thin transport adapter (STYLE.md): one message in, handed to the processor with its coordinates.
+  onTopic(server, topicNames(config.KAFKA_TOPIC_PREFIX).commands, async (value, context) => {
+    const message = context.getMessage();
+    await processor.process(value, {
+      topic: context.getTopic(),
+      partition: context.getPartition(),
+      offset: message.offset,
+      key: message.key === null || message.key === undefined ? null : String(message.key),
+    });
+  });
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   await app.listen(config.TICKET_SERVICE_PORT, config.BIND_HOST);
 }

@@ -7,7 +7,6 @@ import { ResourceResolver } from './application/resource-resolver';
 import { CommandDispatcher } from './commands/command-dispatcher';
 import { CommandMetrics } from './commands/command-metrics';
 import { CommandProcessor } from './commands/command-processor';
-import { CommandsController } from './commands/commands.controller';
 import { HealthController } from './health/health.controller';
 
 /** ticket-service: commands from Kafka, workflow rules, appends to the event store, results to Kafka. */
@@ -17,7 +16,7 @@ export class TicketServiceModule {
     return {
       module: TicketServiceModule,
       imports: [ConfigModule.forRoot(config), loggingModule(config, 'ticket-service'), MetricsModule, TerminusModule, EventStoreModule],
-      controllers: [CommandsController, HealthController],
+      controllers: [HealthController],
       providers: [
         kafkaPublisherProvider('ticket-service'),
         CommandProcessor,

@@ -62,7 +62,9 @@ async function waitReady(deadline) {
       await sleep(300);
     }
   }
-  throw new Error(`broker ${brokers.join(',')} did not answer in time: ${lastErr ? lastErr.message : 'timeout'}`);
+  throw new Error(
+    `broker ${brokers.join(',')} did not answer in time: ${lastErr ? lastErr.message : 'timeout'}`,
+  );
 }
 
 async function main() {
@@ -78,7 +80,8 @@ async function main() {
         timeout: 30000,
         topics: missing.map((t) => ({ ...t, replicationFactor: 1 })),
       });
-      for (const t of missing) console.error(`[infra] kafka: created topic ${t.topic} (${t.numPartitions} partitions)`);
+      for (const t of missing)
+        console.error(`[infra] kafka: created topic ${t.topic} (${t.numPartitions} partitions)`);
     }
     const meta = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
     for (const t of topics) {
@@ -91,7 +94,8 @@ async function main() {
         );
       }
       const leaderless = m.partitions.filter((p) => p.leader < 0);
-      if (leaderless.length) throw new Error(`topic ${t.topic}: ${leaderless.length} partitions without leader`);
+      if (leaderless.length)
+        throw new Error(`topic ${t.topic}: ${leaderless.length} partitions without leader`);
     }
     // Warm up the group coordinator: the first FindCoordinator creates __consumer_offsets, and the
     // coordinator answers "loading"/"not available" for a moment after. Doing it here keeps that

@@ -84,8 +84,9 @@ start_detached() {
   local name="$1" logfile="$2"; shift 2
   mkdir -p "$RUN_DIR" "$(dirname "$logfile")"
   rm -f "$RUN_DIR/$name.pid"
+  # CLOSE_FDS's loop leaves stderr on /dev/null (its exec redirections persist): point it back at the log.
   # shellcheck disable=SC2016
-  nohup setsid bash -c "$CLOSE_FDS"'; echo $$ >"$0"; exec "$@"' "$RUN_DIR/$name.pid" "$@" \
+  nohup setsid bash -c "$CLOSE_FDS"'; exec 2>&1; echo $$ >"$0"; exec "$@"' "$RUN_DIR/$name.pid" "$@" \
     </dev/null >>"$logfile" 2>&1 9>&- &
   # Wait (briefly) for the pid file to appear.
   local i

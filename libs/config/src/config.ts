@@ -17,6 +17,8 @@ export const configSchema = z
     /** Comma-separated `host:port` list of Kafka bootstrap brokers. */
     KAFKA_BROKERS: z.string().min(1).default('127.0.0.1:9092'),
     KAFKA_CLIENT_ID: z.string().min(1).default('tickets'),
+    /** Prefix of the four topic names, to share a cluster between environments; empty = the contract's names. */
+    KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
     /** Consumer group of ticket-service (all replicas share it). */
     KAFKA_COMMANDS_GROUP_ID: z.string().min(1).default('ticket-service'),
     /** Partitions of one ticket-service replica consumed in parallel (kafkajs `partitionsConsumedConcurrently`). */

@@ -12,3 +12,19 @@ export const TOPICS = {
   /** Public integration events of ticket changes (read side). */
   events: 'tickets.events.v1',
 } as const;
+
+/** The four topic names a deployment uses. */
+export type TopicNames = { readonly [K in keyof typeof TOPICS]: string };
+
+/**
+ * The topic names with an optional `prefix` (config `KAFKA_TOPIC_PREFIX`, empty by default) so that several
+ * environments or isolated test runs can share one cluster; the public contract is the unprefixed names.
+ */
+export function topicNames(prefix = ''): TopicNames {
+  return {
+    commands: prefix + TOPICS.commands,
+    commandResults: prefix + TOPICS.commandResults,
+    commandsDlq: prefix + TOPICS.commandsDlq,
+    events: prefix + TOPICS.events,
+  };
+}

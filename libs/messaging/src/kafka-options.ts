@@ -1,4 +1,4 @@
-import { Transport, type KafkaOptions } from '@nestjs/microservices';
+import { KafkaContext, ServerKafka, Transport, type KafkaOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners } from 'kafkajs';
 import type { AppConfig } from '@tickets/config';
 
@@ -48,4 +48,29 @@ export function kafkaOptions(
           }),
     },
   };
+}
+
+/**
+ * A Kafka consumer for `app.connectMicroservice({ strategy })`, with handlers bound at run time by `onTopic`
+ * (topic names depend on config `KAFKA_TOPIC_PREFIX`, so they cannot be static `@EventPattern`s).
+ */
+export function kafkaServer(
+  config: AppConfig,
+  clientId: string,
+  groupId: string,
+  extra: Parameters<typeof kafkaOptions>[3] = {},
+): ServerKafka {
+  return new ServerKafka(kafkaOptions(config, clientId, groupId, extra).options ?? {});
+}
+
+/**
+ * Calls `handler` for each message of `topic` on `server`, one at a time per partition; the offset is
+ * committed only after the returned promise resolves, so a rejection makes Kafka redeliver the message.
+ */
+export function onTopic(
+  server: ServerKafka,
+  topic: string,
+  handler: (value: unknown, context: KafkaContext) => Promise<void> | void,
+): void {
+  server.addHandler(topic, async (value: unknown, context?: KafkaContext) => handler(value, context as KafkaContext), true);
 }

@@ -13,6 +13,9 @@ import { ticketAssigned, ticketCreated, ticketProgressed, ticketStream, workflow
  * The one projection runner between the real PostgreSQL event store (a schema of its own) and the real
  * MongoDB-compatible server (a database of its own): checkpoints, restart from a checkpoint, replay, lag.
  */
+// Servers shared with other test runs can be slow; the project's `testTimeout` does not reach hooks.
+jest.setTimeout(60_000);
+
 describe('projection runner (PostgreSQL event store -> MongoDB read models)', () => {
   const config = loadConfig();
   const schema = `es_test_${randomBytes(5).toString('hex')}`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { loadConfig } from '@tickets/config';
-import { TOPICS, type CommandEnvelope, type CommandResult } from '@tickets/contracts';
+import { topicNames, type CommandEnvelope, type CommandResult, type TopicNames } from '@tickets/contracts';
 
 /**
  * Plays an internal service that publishes commands straight to `tickets.commands.v1` and reads
@@ -17,6 +17,12 @@ export class KafkaTestClient {
   private consumer?: Consumer;
   readonly results: CommandResult[] = [];
   readonly deadLetters: { key: string | null; value: Record<string, unknown>; reason: string | undefined }[] = [];
+  readonly topics: TopicNames;
+
+  /** @param prefix topic prefix of the system under test (config `KAFKA_TOPIC_PREFIX`) */
+  constructor(prefix = loadConfig().KAFKA_TOPIC_PREFIX) {
+    this.topics = topicNames(prefix);
+  }
 
   /** Connects and waits until the consumer is positioned at the end of the results and DLQ topics. */
   async start(): Promise<void> {
@@ -24,7 +30,7 @@ export class KafkaTestClient {
     await this.producer.connect();
     this.consumer = this.kafka.consumer({ groupId: `e2e-${randomUUID()}`, maxWaitTimeInMs: 200 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [TOPICS.commandResults, TOPICS.commandsDlq], fromBeginning: false });
+    await this.consumer.subscribe({ topics: [this.topics.commandResults, this.topics.commandsDlq], fromBeginning: false });
     const positioned = new Promise<void>((resolve) => {
       const remove = this.consumer!.on(this.consumer!.events.FETCH, () => {
         remove();
@@ -34,7 +40,7 @@ export class KafkaTestClient {
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(message.value?.toString() ?? 'null');
-        if (topic === TOPICS.commandResults) this.results.push(value);
+        if (topic === this.topics.commandResults) this.results.push(value);
         else this.deadLetters.push({ key: message.key?.toString() ?? null, value, reason: message.headers?.['x-dlq-reason']?.toString() });
       },
     });
@@ -44,7 +50,7 @@ export class KafkaTestClient {
   /** Publishes a raw value (object -> JSON, string/Buffer as is) with `key` to the commands topic. */
   async publishRaw(key: string, value: unknown): Promise<void> {
     const encoded = typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
-    await this.producer!.send({ topic: TOPICS.commands, messages: [{ key, value: encoded }] });
+    await this.producer!.send({ topic: this.topics.commands, messages: [{ key, value: encoded }] });
   }
 
   /** Publishes an envelope keyed by its ticket path, as the contract asks. */

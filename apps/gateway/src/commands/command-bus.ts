@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { Counter, Histogram } from 'prom-client';
 import type { AppConfig } from '@tickets/config';
-import { TOPICS, type CommandEnvelope, type CommandResult } from '@tickets/contracts';
+import type { CommandEnvelope, CommandResult, TopicNames } from '@tickets/contracts';
 import { KafkaPublisher } from '@tickets/messaging';
-import { APP_CONFIG } from '@tickets/platform';
+import { APP_CONFIG, KAFKA_TOPICS } from '@tickets/platform';
 import { DmartException } from '../errors/dmart-exception';
 
 interface Pending {
@@ -36,6 +36,7 @@ export class CommandBus {
   constructor(
     private readonly publisher: KafkaPublisher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(KAFKA_TOPICS) private readonly topics: TopicNames,
   ) {}
 
   /**
@@ -66,7 +67,7 @@ export class CommandBus {
     });
     try {
       const key = [envelope.space_name, envelope.subpath, envelope.shortname].filter(Boolean).join('/');
-      await this.publisher.publish(TOPICS.commands, key, envelope);
+      await this.publisher.publish(this.topics.commands, key, envelope);
       const outcome = await result;
       this.latency.observe({ type: envelope.type, status: outcome.status }, Number(process.hrtime.bigint() - started) / 1e9);
       return outcome;
@@ -77,7 +78,9 @@ export class CommandBus {
   }
 
   /** Called for every message of the results topic, including results of other replicas' commands. */
-  onResult(result: CommandResult): void {
+  onResult(value: unknown): void {
+    if (!value || typeof value !== 'object' || typeof (value as CommandResult).command_id !== 'string') return;
+    const result = value as CommandResult;
     if (result.position && result.resource_path) {
       const position = BigInt(result.position);
       const known = this.positions.get(result.resource_path);

@@ -3,15 +3,16 @@ import {
   checkCommandEnvelope,
   normalizeSubpath,
   streamIds,
-  TOPICS,
   type CommandEnvelope,
   type CommandResult,
   toDmartError,
   type DmartError,
+  type TopicNames,
 } from '@tickets/contracts';
 import { DomainError } from '@tickets/domain';
 import { EVENT_STORE, type EventStore } from '@tickets/event-store';
 import { KafkaPublisher } from '@tickets/messaging';
+import { KAFKA_TOPICS } from '@tickets/platform';
 import { deterministicUuid } from '../application/handle-command';
 import { CommandDispatcher } from './command-dispatcher';
 import { CommandMetrics } from './command-metrics';
@@ -46,6 +47,7 @@ export class CommandProcessor {
     private readonly publisher: KafkaPublisher,
     private readonly dispatcher: CommandDispatcher,
     private readonly metrics: CommandMetrics,
+    @Inject(KAFKA_TOPICS) private readonly topics: TopicNames,
   ) {}
 
   /** @param value the message value as Nest's Kafka parser left it (object, string or Buffer) */
@@ -126,14 +128,14 @@ export class CommandProcessor {
   }
 
   private async publishResult(result: CommandResult, started: bigint, type: string): Promise<void> {
-    await this.publisher.publish(TOPICS.commandResults, result.command_id, result);
+    await this.publisher.publish(this.topics.commandResults, result.command_id, result);
     this.metrics.observe(type, result.status, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   private async deadLetter(value: unknown, message: MessageCoordinates, reason: string): Promise<void> {
     const raw = Buffer.isBuffer(value) ? value.toString('base64') : typeof value === 'string' ? value : JSON.stringify(value);
     await this.publisher.publish(
-      TOPICS.commandsDlq,
+      this.topics.commandsDlq,
       message.key ?? `${message.partition}:${message.offset}`,
       { reason, original: raw, topic: message.topic, partition: message.partition, offset: message.offset },
       { 'x-dlq-reason': reason.slice(0, 1000) },

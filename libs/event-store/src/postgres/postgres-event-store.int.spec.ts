@@ -94,12 +94,14 @@ describe('PostgresEventStore', () => {
         highDone = true;
         return result;
       });
-      await sleep(500);
-      expect(highDone).toBe(false); // it waits behind the position counter's lock
-      expect(seen.events).toEqual([]);
-      expect(await store.readAll({ after: head })).toEqual([]);
-
-      release();
+      try {
+        await sleep(500);
+        expect(highDone).toBe(false); // it waits behind the position counter's lock
+        expect(seen.events).toEqual([]);
+        expect(await store.readAll({ after: head })).toEqual([]);
+      } finally {
+        release(); // never leave the slow writer's transaction open, even when an expectation fails
+      }
       const [lowResult, highResult] = await Promise.all([lowAppend, highAppend]);
       await waitFor(() => seen.events.length === 2, 'both events');
       await sleep(100);

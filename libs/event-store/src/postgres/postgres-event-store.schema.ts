@@ -38,7 +38,6 @@ export function migrationStatements(schema: string): string[] {
        last bigint NOT NULL
      )`,
     `INSERT INTO ${s}.position_counter (singleton, last) VALUES (true, 0) ON CONFLICT DO NOTHING`,
-    `CREATE SEQUENCE IF NOT EXISTS ${s}.naive_seq`,
     `CREATE TABLE IF NOT EXISTS ${s}.events (
        position bigint NOT NULL CONSTRAINT events_pkey PRIMARY KEY CONSTRAINT events_position_check CHECK (position > 0),
        stream_id text NOT NULL,
@@ -82,7 +81,7 @@ function appendFunction(s: string): string {
       v_first bigint;
     BEGIN
       -- Serialise appenders until commit: positions become visible in the order they are handed out.
-      v_last := 0;
+      SELECT c.last INTO v_last FROM ${s}.position_counter c WHERE c.singleton FOR UPDATE;
 
       SELECT max(e.revision) INTO v_current FROM ${s}.events e WHERE e.stream_id = p_stream_id;
 
@@ -112,10 +111,10 @@ function appendFunction(s: string): string {
       END IF;
 
       INSERT INTO ${s}.events (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
-        SELECT nextval('${s}.naive_seq'), p_stream_id, coalesce(v_current, -1) + w.ord, (w.x->>'id')::uuid,
+        SELECT v_last + w.ord, p_stream_id, coalesce(v_current, -1) + w.ord, (w.x->>'id')::uuid,
                w.x->>'type', w.x->'data', w.x->'metadata', clock_timestamp()
           FROM jsonb_array_elements(p_events) WITH ORDINALITY AS w(x, ord);
-      SELECT max(e.position) INTO v_last FROM ${s}.events e WHERE e.stream_id = p_stream_id; v_count := 0;
+      UPDATE ${s}.position_counter c SET last = v_last + v_count WHERE c.singleton;
       -- Delivered at commit, to the subscriptions' LISTEN connections.
       PERFORM pg_notify(p_channel, (v_last + v_count)::text);
       RETURN QUERY SELECT 'ok'::text, coalesce(v_current, -1) + v_count, v_last + v_count;

@@ -11,6 +11,9 @@ import { TicketsReadModel } from './tickets.read-model';
  * The `tickets` read model against the real local server (FerretDB v1 on the test machines): every event
  * type, the revision guard under replay, counters against a recount, and the escaping of user keys.
  */
+// Servers shared with other test runs can be slow; the project's `testTimeout` does not reach hooks.
+jest.setTimeout(60_000);
+
 describe('tickets read model (real MongoDB-compatible server)', () => {
   let db: TestDatabase;
   let tickets: TicketsReadModel;

@@ -11,6 +11,7 @@ import { toTicketView, type TicketView, type TicketViewOptions } from './ticket-
 
 /** Mongoose model names registered on a connection by {@link TicketsReadModel}. */
 export const TICKET_MODEL_NAME = 'Ticket';
+/** Mongoose model name of `ticket_counters` registered by {@link TicketsReadModel}. */
 export const TICKET_COUNTER_MODEL_NAME = 'TicketCounter';
 
 /** Options of {@link TicketsReadModel.find}. */

@@ -4,6 +4,9 @@ import { EventLog, workflowDefined } from '../testing/recorded-events';
 import { WorkflowsReadModel } from './workflows.read-model';
 
 /** The `workflows` read model against the real local server (FerretDB v1 on the test machines). */
+// Servers shared with other test runs can be slow; the project's `testTimeout` does not reach hooks.
+jest.setTimeout(60_000);
+
 describe('workflows read model (real MongoDB-compatible server)', () => {
   let db: TestDatabase;
   let workflows: WorkflowsReadModel;
