@@ -27,7 +27,7 @@ export class ProjectionWorker implements OnApplicationBootstrap, BeforeApplicati
       projections: readModels.projections(),
       checkpoints: readModels.checkpoints,
       logger: this.logger,
-      onApplied: (projection, outcome) => metrics.countApplied(projection, outcome),
+      onApplied: (projection, outcome, event) => metrics.countApplied(projection, outcome, event),
     });
     metrics.bindLag(() => this.runner.lag());
   }

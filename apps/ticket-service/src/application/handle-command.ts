@@ -39,7 +39,11 @@ export interface HandleCommandOptions {
    * key at append (TICKETS.md section 1).
    */
   readonly emptyStreamExpectation?: ExpectedRevision;
+  /** Receives the time spent in each stage of one attempt, in seconds (metrics). */
+  readonly onStage?: (stage: 'read' | 'decide' | 'append', seconds: number) => void;
 }
+
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 /**
  * Deterministic UUID (v4 layout) for the `index`-th event a command appends to a stream: a re-run of the same
@@ -71,19 +75,26 @@ export async function handleCommand<State, Cmd, Evt extends DomainEvent>(
   options: HandleCommandOptions,
 ): Promise<HandledCommand<State>> {
   const commandId = options.metadata.command_id;
+  const onStage = options.onStage ?? (() => undefined);
   for (let attempt = 0; ; attempt++) {
+    let started = process.hrtime.bigint();
     const recorded = await store.readStream(streamId);
+    onStage('read', seconds(started));
     const previous = replayUntilCommand(decider, recorded, commandId);
     if (previous) return previous;
 
+    started = process.hrtime.bigint();
     const state = foldRecorded(decider, recorded);
-    const events = decider.decide(await command(state), state);
+    const built = await command(state); // may read other streams (workflow, schema): counted as decide
+    const events = decider.decide(built, state);
+    onStage('decide', seconds(started));
     const last = recorded.at(-1);
     if (events.length === 0) {
       return { state, appended: [], redelivered: false, revision: last?.revision ?? null, position: last?.position ?? null };
     }
     const expected: ExpectedRevision = last ? last.revision : (options.emptyStreamExpectation ?? 'no_stream');
     const firstRevision = last ? last.revision + 1n : 0n;
+    started = process.hrtime.bigint();
     try {
       const result = await store.append(
         streamId,
@@ -95,6 +106,7 @@ export async function handleCommand<State, Cmd, Evt extends DomainEvent>(
         })),
         expected,
       );
+      onStage('append', seconds(started));
       const after = events.reduce((s, e) => decider.evolve(s, e), state);
       return {
         state: after,

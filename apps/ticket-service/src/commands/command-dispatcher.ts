@@ -4,6 +4,7 @@ import type { CommandEnvelope, CommandResult, CommandType } from '@tickets/contr
 import { EVENT_STORE, type EventStore } from '@tickets/event-store';
 import { APP_CONFIG } from '@tickets/platform';
 import { ResourceResolver } from '../application/resource-resolver';
+import { CommandMetrics } from './command-metrics';
 import { eventMetadata, type CommandHandler } from './command-context';
 import { defineGroup, defineSchema, defineWorkflow } from './definition.handlers';
 import {
@@ -43,6 +44,7 @@ export class CommandDispatcher {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly resolver: ResourceResolver,
+    private readonly metrics: CommandMetrics,
   ) {}
 
   /** @throws DomainError when the command is refused; store errors unchanged */
@@ -51,7 +53,11 @@ export class CommandDispatcher {
     return HANDLERS[envelope.type]({
       envelope,
       metadata: { command_id: envelope.command_id, actor, now: envelope.issued_at },
-      options: { maxRetries: this.config.APPEND_MAX_RETRIES, metadata: eventMetadata(envelope) },
+      options: {
+        maxRetries: this.config.APPEND_MAX_RETRIES,
+        metadata: eventMetadata(envelope),
+        onStage: (stage, seconds) => this.metrics.observeStage(stage, seconds),
+      },
       store: this.store,
       resolver: this.resolver,
       config: this.config,

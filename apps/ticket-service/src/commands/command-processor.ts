@@ -128,7 +128,9 @@ export class CommandProcessor {
   }
 
   private async publishResult(result: CommandResult, started: bigint, type: string): Promise<void> {
+    const publishing = process.hrtime.bigint();
     await this.publisher.publish(this.topics.commandResults, result.command_id, result);
+    this.metrics.observeStage('publish', Number(process.hrtime.bigint() - publishing) / 1e9);
     this.metrics.observe(type, result.status, Number(process.hrtime.bigint() - started) / 1e9);
   }
 

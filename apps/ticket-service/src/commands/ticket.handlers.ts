@@ -163,9 +163,10 @@ export const deleteTicket: CommandHandler = (ctx) =>
 
 /**
  * MoveTicket (TICKETS.md section 4, move): `TicketMovedOut` on the source stream, then `TicketMovedIn` (the
- * whole ticket) on the destination with expected revision "no stream", so the destination key is unique. A
- * redelivery after a crash between the two appends finds the first one and completes the second.
- * @throws AlreadyExistsError (400) when the destination is taken
+ * whole ticket) on the destination, whose uniqueness the store enforces. A redelivery after a crash between
+ * the two appends finds the first one and completes the second. If the destination was taken in between, the
+ * ticket is moved back to its source (a `TicketMovedIn` there) and the command is refused.
+ * @throws AlreadyExistsError (400) when a live ticket is at the destination
  */
 export const moveTicket: CommandHandler = async (ctx) => {
   const from = keyOf(ctx);
@@ -175,8 +176,9 @@ export const moveTicket: CommandHandler = async (ctx) => {
     subpath: requested.subpath ?? from.subpath,
     shortname: requested.shortname ?? from.shortname,
   };
-  const destination = await ctx.store.readStream(streamIds.ticket(to), { max_count: 1 });
-  if (destination.length > 0 && destination[0].metadata.command_id !== ctx.envelope.command_id) {
+  const destination = await ctx.store.readStream(streamIds.ticket(to));
+  const placedByThisCommand = destination.some((e) => e.metadata.command_id === ctx.envelope.command_id);
+  if (!placedByThisCommand && foldRecorded(ticketDecider, destination).status === 'active') {
     throw new AlreadyExistsError(`ticket ${resourcePath(to)} already exists`);
   }
   await handleCommand(ctx.store, streamIds.ticket(from), ticketDecider, () => ({ type: 'MoveTicketOut' as const, data: { to }, metadata: ctx.metadata }), ctx.options);
@@ -184,7 +186,24 @@ export const moveTicket: CommandHandler = async (ctx) => {
   // The snapshot is the source ticket as it was just before this command's TicketMovedOut.
   const source = await ctx.store.readStream(streamIds.ticket(from));
   const movedAt = source.findIndex((e) => e.metadata.command_id === ctx.envelope.command_id);
-  const before = foldRecorded(ticketDecider, source.slice(0, movedAt));
-  const snapshot = ticketSnapshot(before as ActiveTicket, to);
-  return runOnTicket(ctx, to, () => ({ type: 'MoveTicketIn', data: { from, snapshot }, metadata: ctx.metadata }));
+  const before = foldRecorded(ticketDecider, source.slice(0, movedAt)) as ActiveTicket;
+  try {
+    return await runOnTicket(ctx, to, () => ({
+      type: 'MoveTicketIn',
+      data: { from, snapshot: ticketSnapshot(before, to) },
+      metadata: ctx.metadata,
+    }));
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    // Compensation under an id of its own: the source stream already holds this command's TicketMovedOut.
+    const undoId = deterministicUuid(ctx.envelope.command_id, 'move-back');
+    await handleCommand(
+      ctx.store,
+      streamIds.ticket(from),
+      ticketDecider,
+      () => ({ type: 'MoveTicketIn' as const, data: { from: to, snapshot: ticketSnapshot(before, from) }, metadata: { ...ctx.metadata, command_id: undoId } }),
+      { ...ctx.options, metadata: { ...ctx.options.metadata, command_id: undoId } },
+    );
+    throw error;
+  }
 };
