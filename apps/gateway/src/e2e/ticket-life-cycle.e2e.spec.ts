@@ -1,5 +1,4 @@
-import { call, dmartRequest, tokenFor, uniqueSpace } from '@tickets/testing';
-import { SUPPORT_WORKFLOW } from './fixtures';
+import { SUPPORT_WORKFLOW, call, dmartRequest, tokenFor, uniqueSpace } from '@tickets/testing';
 
 /**
  * The whole life cycle through the Dmart-compatible HTTP API (TICKETS.md section 4), on a multi-state

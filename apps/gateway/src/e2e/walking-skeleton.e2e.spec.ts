@@ -1,5 +1,4 @@
-import { call, dmartRequest, tokenFor, uniqueSpace } from '@tickets/testing';
-import { SUPPORT_WORKFLOW, TICKET_PAYLOAD_SCHEMA } from './fixtures';
+import { SUPPORT_WORKFLOW, TICKET_PAYLOAD_SCHEMA, call, dmartRequest, tokenFor, uniqueSpace } from '@tickets/testing';
 
 /**
  * The first ticket end to end: gateway -> Kafka -> ticket-service -> event store -> projection-service ->

@@ -4,8 +4,8 @@ import { Client } from 'pg';
 import { loadConfig } from '@tickets/config';
 import { streamIds, topicNames, type CommandEnvelope } from '@tickets/contracts';
 import { createEventStore, type EventStore } from '@tickets/event-store';
-import { envelope, freePort, KafkaTestClient, ServiceProcess } from '@tickets/testing';
-import { SUPPORT_WORKFLOW } from '../../../gateway/src/e2e/fixtures';
+import { envelope, freePort, KafkaTestClient, ServiceProcess, SUPPORT_WORKFLOW } from '@tickets/testing';
+
 
 /**
  * Exactly-once effect when ticket-service dies mid-way (SIGKILL) or is stopped under load (SIGTERM), against

@@ -1,8 +1,8 @@
 import { loadConfig } from '@tickets/config';
 import { streamIds } from '@tickets/contracts';
 import { createEventStore } from '@tickets/event-store';
-import { call, dmartRequest, envelope, KafkaTestClient, tokenFor, uniqueSpace } from '@tickets/testing';
-import { SUPPORT_WORKFLOW } from '../../../gateway/src/e2e/fixtures';
+import { call, dmartRequest, envelope, KafkaTestClient, SUPPORT_WORKFLOW, tokenFor, uniqueSpace } from '@tickets/testing';
+
 
 /**
  * The Kafka contract for internal publishers (ARCHITECTURE.md "Kafka contract"), against the running
