@@ -15,7 +15,9 @@ if (!port) {
 const bind = process.env.BIND_HOST;
 const host = !bind || bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
 
-fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/health`, { signal: AbortSignal.timeout(4000) })
+fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/health`, {
+  signal: AbortSignal.timeout(4000),
+})
   .then((response) => {
     if (!response.ok) console.error(`healthcheck: /health answered ${response.status}`);
     process.exit(response.ok ? 0 : 1);

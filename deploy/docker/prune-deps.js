@@ -65,7 +65,7 @@ function pruneLock(lock, name, dependencies) {
   const entries = lock.packages;
   const kept = new Map();
   const resolve = (from, name) => {
-    for (let dir = from; ; ) {
+    for (let dir = from; ;) {
       const candidate = `${dir ? `${dir}/` : ''}node_modules/${name}`;
       if (entries[candidate]) return candidate;
       if (!dir) return undefined;
@@ -88,9 +88,15 @@ function pruneLock(lock, name, dependencies) {
         entry.optional = true;
       }
       kept.set(at, entry);
-      const peersOptional = Object.keys(entry.peerDependenciesMeta ?? {}).filter((p) => entry.peerDependenciesMeta[p].optional);
+      const peersOptional = Object.keys(entry.peerDependenciesMeta ?? {}).filter(
+        (p) => entry.peerDependenciesMeta[p].optional,
+      );
       visit(at, Object.keys(entry.dependencies ?? {}), new Set());
-      visit(at, Object.keys(entry.optionalDependencies ?? {}), new Set(Object.keys(entry.optionalDependencies ?? {})));
+      visit(
+        at,
+        Object.keys(entry.optionalDependencies ?? {}),
+        new Set(Object.keys(entry.optionalDependencies ?? {})),
+      );
       visit(at, Object.keys(entry.peerDependencies ?? {}), new Set(peersOptional));
     }
   };

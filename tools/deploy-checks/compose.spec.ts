@@ -18,7 +18,15 @@ describe('deploy/compose.yaml', () => {
 
   it('parses, with the three services and Kafka, EventStoreDB, MongoDB and topic creation', () => {
     expect(Object.keys(compose.services as object).sort()).toEqual(
-      ['eventstoredb', 'gateway', 'kafka', 'kafka-topics', 'mongodb', 'projection-service', 'ticket-service'].sort(),
+      [
+        'eventstoredb',
+        'gateway',
+        'kafka',
+        'kafka-topics',
+        'mongodb',
+        'projection-service',
+        'ticket-service',
+      ].sort(),
     );
   });
 

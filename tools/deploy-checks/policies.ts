@@ -75,9 +75,13 @@ export function checkComposeVariables(compose: Json, known: ReadonlySet<string>)
     const service = compose.services?.[name];
     if (!service) continue;
     for (const [key] of environmentEntries(service.environment)) {
-      if (!known.has(key)) problems.push(`service ${name}: environment variable ${key} is not in the config schema`);
+      if (!known.has(key))
+        problems.push(`service ${name}: environment variable ${key} is not in the config schema`);
     }
-    if (service.env_file) problems.push(`service ${name}: env_file hides its variables from this check; list them in environment`);
+    if (service.env_file)
+      problems.push(
+        `service ${name}: env_file hides its variables from this check; list them in environment`,
+      );
   }
   return problems;
 }
@@ -155,19 +159,22 @@ export function selects(selector: Json | undefined, labels: Record<string, strin
   for (const e of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(labels, e.key);
     const ok =
-      e.operator === 'In' ? has && e.values.includes(labels[e.key])
-      : e.operator === 'NotIn' ? !has || !e.values.includes(labels[e.key])
-      : e.operator === 'Exists' ? has
-      : e.operator === 'DoesNotExist' ? !has
-      : false;
+      e.operator === 'In'
+        ? has && e.values.includes(labels[e.key])
+        : e.operator === 'NotIn'
+          ? !has || !e.values.includes(labels[e.key])
+          : e.operator === 'Exists'
+            ? has
+            : e.operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
 }
 
 function containerPort(container: Json, port: unknown): number | undefined {
-  if (typeof port === 'number') return port;
-  return container.ports?.find((p: Json) => p.name === port)?.containerPort;
+  return container.ports?.find((p: Json) => p.name === port || p.containerPort === port)?.containerPort;
 }
 
 /**
@@ -182,11 +189,16 @@ export function checkDeployments(objects: readonly Json[]): string[] {
     const name = deployment.metadata.name;
     const pod = deployment.spec?.template?.spec ?? {};
     const podLabels = deployment.spec?.template?.metadata?.labels ?? {};
-    if (!selects(deployment.spec?.selector, podLabels)) problems.push(`${name}: selector does not select its pod template`);
-    if (!pdbs.some((pdb) => selects(pdb.spec?.selector, podLabels))) problems.push(`${name}: no PodDisruptionBudget selects its pods`);
-    if (pod.securityContext?.runAsNonRoot !== true) problems.push(`${name}: pod securityContext.runAsNonRoot is not true`);
-    if (!(pod.securityContext?.runAsUser > 0)) problems.push(`${name}: pod securityContext.runAsUser is not a non-root uid`);
-    if (!(pod.terminationGracePeriodSeconds >= 30)) problems.push(`${name}: terminationGracePeriodSeconds below 30`);
+    if (!selects(deployment.spec?.selector, podLabels))
+      problems.push(`${name}: selector does not select its pod template`);
+    if (!pdbs.some((pdb) => selects(pdb.spec?.selector, podLabels)))
+      problems.push(`${name}: no PodDisruptionBudget selects its pods`);
+    if (pod.securityContext?.runAsNonRoot !== true)
+      problems.push(`${name}: pod securityContext.runAsNonRoot is not true`);
+    if (!(pod.securityContext?.runAsUser > 0))
+      problems.push(`${name}: pod securityContext.runAsUser is not a non-root uid`);
+    if (!(pod.terminationGracePeriodSeconds >= 30))
+      problems.push(`${name}: terminationGracePeriodSeconds below 30`);
     for (const container of pod.containers ?? []) {
       const where = `${name}/${container.name}`;
       for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
@@ -202,13 +214,17 @@ export function checkDeployments(objects: readonly Json[]): string[] {
       for (const bound of ['requests', 'limits'] as const) {
         for (const [resource, expected] of Object.entries(SERVICE_RESOURCES[bound])) {
           const actual = container.resources?.[bound]?.[resource];
-          if (String(actual) !== expected) problems.push(`${where}: resources.${bound}.${resource} is ${actual}, expected ${expected}`);
+          if (String(actual) !== expected)
+            problems.push(`${where}: resources.${bound}.${resource} is ${actual}, expected ${expected}`);
         }
       }
       const security = container.securityContext ?? {};
-      if (security.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
-      if (security.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem is not true`);
-      if (!security.capabilities?.drop?.includes('ALL')) problems.push(`${where}: capabilities do not drop ALL`);
+      if (security.allowPrivilegeEscalation !== false)
+        problems.push(`${where}: allowPrivilegeEscalation is not false`);
+      if (security.readOnlyRootFilesystem !== true)
+        problems.push(`${where}: readOnlyRootFilesystem is not true`);
+      if (!security.capabilities?.drop?.includes('ALL'))
+        problems.push(`${where}: capabilities do not drop ALL`);
       problems.push(...checkImageReference(where, String(container.image)));
     }
   }
@@ -223,13 +239,17 @@ export function checkTicketServiceScaling(objects: readonly Json[]): string[] {
   const deployment = byKind(objects, 'Deployment').find((d) => d.metadata.name === 'ticket-service');
   if (!deployment) return ['no ticket-service Deployment'];
   const partitions = Number(deployment.metadata.annotations?.[PARTITIONS_ANNOTATION]);
-  if (!Number.isInteger(partitions) || partitions < 1) return [`ticket-service: annotation ${PARTITIONS_ANNOTATION} missing or not a count`];
+  if (!Number.isInteger(partitions) || partitions < 1)
+    return [`ticket-service: annotation ${PARTITIONS_ANNOTATION} missing or not a count`];
   const problems: string[] = [];
   const replicas = deployment.spec?.replicas ?? 1;
-  if (replicas > partitions) problems.push(`ticket-service: ${replicas} replicas for ${partitions} partitions of the commands topic`);
+  if (replicas > partitions)
+    problems.push(`ticket-service: ${replicas} replicas for ${partitions} partitions of the commands topic`);
   for (const hpa of byKind(objects, 'HorizontalPodAutoscaler')) {
     if (hpa.spec?.scaleTargetRef?.name === 'ticket-service' && hpa.spec.maxReplicas > partitions) {
-      problems.push(`ticket-service: autoscaler ${hpa.metadata.name} may reach ${hpa.spec.maxReplicas} replicas for ${partitions} partitions`);
+      problems.push(
+        `ticket-service: autoscaler ${hpa.metadata.name} may reach ${hpa.spec.maxReplicas} replicas for ${partitions} partitions`,
+      );
     }
   }
   return problems;
@@ -242,9 +262,11 @@ export function checkGatewayAutoscaling(objects: readonly Json[]): string[] {
   );
   if (!hpa) return ['no HorizontalPodAutoscaler targets the gateway Deployment'];
   const problems: string[] = [];
-  if (!(hpa.spec.minReplicas >= 1 && hpa.spec.maxReplicas >= hpa.spec.minReplicas)) problems.push('gateway autoscaler: bad min/max replicas');
+  if (!(hpa.spec.minReplicas >= 1 && hpa.spec.maxReplicas >= hpa.spec.minReplicas))
+    problems.push('gateway autoscaler: bad min/max replicas');
   const gateway = byKind(objects, 'Deployment').find((d) => d.metadata.name === 'gateway');
-  if (gateway?.spec?.replicas !== undefined) problems.push('gateway: spec.replicas is set, so every apply fights the autoscaler');
+  if (gateway?.spec?.replicas !== undefined)
+    problems.push('gateway: spec.replicas is set, so every apply fights the autoscaler');
   return problems;
 }
 
@@ -252,7 +274,11 @@ export function checkGatewayAutoscaling(objects: readonly Json[]): string[] {
 function admitsOutsideTraffic(rule: Json): boolean {
   const from: Json[] | undefined = rule.from;
   if (!from || from.length === 0) return true;
-  return from.some((peer) => peer.ipBlock || (peer.namespaceSelector && Object.keys(peer.namespaceSelector).length === 0 && !peer.podSelector));
+  return from.some(
+    (peer) =>
+      peer.ipBlock ||
+      (peer.namespaceSelector && Object.keys(peer.namespaceSelector).length === 0 && !peer.podSelector),
+  );
 }
 
 /**
@@ -278,7 +304,9 @@ export function deploymentsOpenToOutside(objects: readonly Json[]): string[] {
 /** Only the gateway takes outside traffic (issue item 3). */
 export function checkNetworkPolicies(objects: readonly Json[]): string[] {
   const open = deploymentsOpenToOutside(objects);
-  return open.length === 1 && open[0] === 'gateway' ? [] : [`open to outside traffic: [${open.join(', ')}], expected [gateway]`];
+  return open.length === 1 && open[0] === 'gateway'
+    ? []
+    : [`open to outside traffic: [${open.join(', ')}], expected [gateway]`];
 }
 
 /** Every variable in ConfigMaps, Secrets and container `env` is a variable of the config schema. */
@@ -287,13 +315,17 @@ export function checkKubernetesVariables(objects: readonly Json[], known: Readon
   for (const o of objects) {
     if (o.kind === 'ConfigMap' || o.kind === 'Secret') {
       for (const key of [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})]) {
-        if (!known.has(key)) problems.push(`${o.kind} ${o.metadata.name}: ${key} is not in the config schema`);
+        if (!known.has(key))
+          problems.push(`${o.kind} ${o.metadata.name}: ${key} is not in the config schema`);
       }
     }
     if (o.kind === 'Deployment') {
       for (const container of o.spec?.template?.spec?.containers ?? []) {
         for (const variable of container.env ?? []) {
-          if (!known.has(variable.name)) problems.push(`${o.metadata.name}/${container.name}: env ${variable.name} is not in the config schema`);
+          if (!known.has(variable.name))
+            problems.push(
+              `${o.metadata.name}/${container.name}: env ${variable.name} is not in the config schema`,
+            );
         }
       }
     }
@@ -306,7 +338,11 @@ export function checkKubernetesVariables(objects: readonly Json[], known: Readon
  * values (Secret data base64-decoded). `external` supplies Secrets that live outside the rendered objects.
  * @throws Error when it references a ConfigMap or Secret that is neither rendered nor external
  */
-export function environmentOf(objects: readonly Json[], deploymentName: string, external: Readonly<Record<string, Record<string, string>>> = {}): Record<string, string> {
+export function environmentOf(
+  objects: readonly Json[],
+  deploymentName: string,
+  external: Readonly<Record<string, Record<string, string>>> = {},
+): Record<string, string> {
   const deployment = byKind(objects, 'Deployment').find((d) => d.metadata.name === deploymentName);
   if (!deployment) throw new Error(`no Deployment ${deploymentName}`);
   const container = deployment.spec.template.spec.containers[0];
@@ -318,7 +354,8 @@ export function environmentOf(objects: readonly Json[], deploymentName: string, 
     if (object) {
       Object.assign(env, object.data ?? {});
       if (kind === 'Secret') {
-        for (const [k, v] of Object.entries<string>(object.data ?? {})) env[k] = Buffer.from(v, 'base64').toString('utf8');
+        for (const [k, v] of Object.entries<string>(object.data ?? {}))
+          env[k] = Buffer.from(v, 'base64').toString('utf8');
         Object.assign(env, object.stringData ?? {});
       }
     } else if (external[ref.name]) {
@@ -334,7 +371,10 @@ export function environmentOf(objects: readonly Json[], deploymentName: string, 
 }
 
 /** Each service's container port (and so its probes and Service) is the port its config variable sets. */
-export function checkServicePorts(objects: readonly Json[], external: Readonly<Record<string, Record<string, string>>> = {}): string[] {
+export function checkServicePorts(
+  objects: readonly Json[],
+  external: Readonly<Record<string, Record<string, string>>> = {},
+): string[] {
   const problems: string[] = [];
   for (const { name, portVariable } of SERVICES) {
     const deployment = byKind(objects, 'Deployment').find((d) => d.metadata.name === name);
@@ -343,8 +383,11 @@ export function checkServicePorts(objects: readonly Json[], external: Readonly<R
       continue;
     }
     const configured = Number(environmentOf(objects, name, external)[portVariable]);
-    const ports: number[] = (deployment.spec.template.spec.containers[0].ports ?? []).map((p: Json) => p.containerPort);
-    if (!ports.includes(configured)) problems.push(`${name}: ${portVariable}=${configured} but the container exposes [${ports.join(', ')}]`);
+    const ports: number[] = (deployment.spec.template.spec.containers[0].ports ?? []).map(
+      (p: Json) => p.containerPort,
+    );
+    if (!ports.includes(configured))
+      problems.push(`${name}: ${portVariable}=${configured} but the container exposes [${ports.join(', ')}]`);
   }
   return problems;
 }
@@ -414,7 +457,9 @@ export function parseDockerfile(text: string): Dockerfile {
 /** A stage's instructions including those of the stages it is built `FROM`, oldest first. */
 function inheritedInstructions(dockerfile: Dockerfile, stage: Stage): Instruction[] {
   const parent = dockerfile.stages.find((s) => s.name === stage.from);
-  return parent && parent !== stage ? [...inheritedInstructions(dockerfile, parent), ...stage.instructions] : stage.instructions;
+  return parent && parent !== stage
+    ? [...inheritedInstructions(dockerfile, parent), ...stage.instructions]
+    : stage.instructions;
 }
 
 function last(instructions: readonly Instruction[], keyword: string): Instruction | undefined {
@@ -449,8 +494,12 @@ export function checkDockerfile(dockerfile: Dockerfile): string[] {
     if (names.has(stage.from)) continue;
     const image = resolveArgs(stage.from, dockerfile.globalArgs);
     const m = /^node:(\d+)(?:\.\d+){0,2}-[a-z]+-slim(?:@sha256:[0-9a-f]{64})?$/.exec(image);
-    if (!m) problems.push(`stage ${stage.name ?? '?'}: base image ${image || stage.from} is not node:<LTS>-<debian>-slim`);
-    else if (Number(m[1]) % 2 !== 0 || Number(m[1]) < 20) problems.push(`stage ${stage.name ?? '?'}: node ${m[1]} is not an LTS line`);
+    if (!m)
+      problems.push(
+        `stage ${stage.name ?? '?'}: base image ${image || stage.from} is not node:<LTS>-<debian>-slim`,
+      );
+    else if (Number(m[1]) % 2 !== 0 || Number(m[1]) < 20)
+      problems.push(`stage ${stage.name ?? '?'}: node ${m[1]} is not an LTS line`);
   }
   for (const { name, portVariable } of SERVICES) {
     const stage = dockerfile.stages.find((s) => s.name === name);
@@ -460,25 +509,39 @@ export function checkDockerfile(dockerfile: Dockerfile): string[] {
     }
     const all = inheritedInstructions(dockerfile, stage);
     const user = last(all, 'USER')?.args.split(':')[0];
-    if (!user || user === 'root' || user === '0') problems.push(`${name}: runs as ${user ?? 'root (no USER)'}`);
+    if (!user || user === 'root' || user === '0')
+      problems.push(`${name}: runs as ${user ?? 'root (no USER)'}`);
     const healthcheck = last(all, 'HEALTHCHECK');
     if (!healthcheck || /^NONE$/i.test(healthcheck.args)) problems.push(`${name}: no HEALTHCHECK`);
     const stopSignal = last(all, 'STOPSIGNAL')?.args;
-    if (stopSignal !== 'SIGTERM') problems.push(`${name}: STOPSIGNAL is ${stopSignal ?? 'unset'}, expected SIGTERM`);
+    if (stopSignal !== 'SIGTERM')
+      problems.push(`${name}: STOPSIGNAL is ${stopSignal ?? 'unset'}, expected SIGTERM`);
     if (last(all, 'ENTRYPOINT')) problems.push(`${name}: has an ENTRYPOINT (the CMD alone must start node)`);
     const cmd = last(all, 'CMD');
     const argv = cmd ? execForm(cmd.args) : undefined;
     if (!argv) problems.push(`${name}: CMD is not in exec form (a shell would be PID 1 and swallow SIGTERM)`);
-    else if (argv[0] !== 'node' || !argv.includes(`dist/apps/${name}/src/main.js`)) problems.push(`${name}: CMD does not run node on dist/apps/${name}/src/main.js`);
-    const env = all.filter((i) => i.keyword === 'ENV').map((i) => i.args).join(' ');
+    else if (argv[0] !== 'node' || !argv.includes(`dist/apps/${name}/src/main.js`))
+      problems.push(`${name}: CMD does not run node on dist/apps/${name}/src/main.js`);
+    const env = all
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
     const port = new RegExp(`\\b${portVariable}=(\\d+)`).exec(env)?.[1];
-    const exposed = all.filter((i) => i.keyword === 'EXPOSE').flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
+    const exposed = all
+      .filter((i) => i.keyword === 'EXPOSE')
+      .flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
     if (!port) problems.push(`${name}: no ENV ${portVariable}`);
     else if (!exposed.includes(port)) problems.push(`${name}: ${portVariable}=${port} is not EXPOSEd`);
-    const modules = stage.instructions.find((i) => i.keyword === 'COPY' && /\/node_modules\/?\s+node_modules\/?$/.test(i.args));
+    const modules = stage.instructions.find(
+      (i) => i.keyword === 'COPY' && /\/node_modules\/?\s+node_modules\/?$/.test(i.args),
+    );
     const source = modules && /--from=(\S+)/.exec(modules.args)?.[1];
     const deps = dockerfile.stages.find((s) => s.name === source);
-    if (!modules || source !== `deps-${name}` || !deps?.instructions.some((i) => i.keyword === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args))) {
+    if (
+      !modules ||
+      source !== `deps-${name}` ||
+      !deps?.instructions.some((i) => i.keyword === 'RUN' && /npm ci\b.*--omit=dev/.test(i.args))
+    ) {
       problems.push(`${name}: node_modules do not come from a deps-${name} stage running npm ci --omit=dev`);
     }
   }
@@ -543,10 +606,20 @@ export function checkDockerignore(dockerignore: string, dockerfile: Dockerfile):
   if (patterns[0] !== '*') problems.push('.dockerignore does not start with `*` (allowlist)');
   for (const source of contextSources(dockerfile)) {
     const probe = source.endsWith('/') ? `${source}x.ts` : source;
-    if (!inContext(patterns, probe)) problems.push(`.dockerignore drops ${source}, which the Dockerfile copies`);
+    if (!inContext(patterns, probe))
+      problems.push(`.dockerignore drops ${source}, which the Dockerfile copies`);
   }
-  for (const secretish of ['.local/run/x', 'node_modules/x/index.js', 'dist/apps/x.js', '.git/config', '.env', 'apps/gateway/node_modules/x.js', 'apps/gateway/src/x.spec.ts']) {
-    if (inContext(patterns, secretish)) problems.push(`.dockerignore lets ${secretish} into the build context`);
+  for (const secretish of [
+    '.local/run/x',
+    'node_modules/x/index.js',
+    'dist/apps/x.js',
+    '.git/config',
+    '.env',
+    'apps/gateway/node_modules/x.js',
+    'apps/gateway/src/x.spec.ts',
+  ]) {
+    if (inContext(patterns, secretish))
+      problems.push(`.dockerignore lets ${secretish} into the build context`);
   }
   return problems;
 }

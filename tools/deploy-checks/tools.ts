@@ -37,11 +37,18 @@ let installed = false;
  */
 export function installTools(): void {
   if (installed) return;
-  execFileSync('bash', [path.join(__dirname, 'install-tools.sh')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync('bash', [path.join(__dirname, 'install-tools.sh')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   installed = true;
 }
 
-function run(command: string, args: readonly string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): ToolResult {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): ToolResult {
   const result = spawnSync(command, args, {
     cwd: options.cwd ?? ROOT,
     input: options.input,
@@ -63,7 +70,10 @@ export function kustomizeBuild(dir: string): ToolResult {
  * Specification schema, consistency), seeing only the variables in `env`.
  * @returns the tool's result; on success `stdout` is the merged project as JSON
  */
-export function composeConfig(files: readonly string[], env: Readonly<Record<string, string>> = {}): ToolResult {
+export function composeConfig(
+  files: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): ToolResult {
   const flags = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
   return run(path.join(BIN, 'compose-config'), [...flags, ...files]);
 }
@@ -80,7 +90,11 @@ export interface HadolintFinding {
  * hadolint with its default rules and failure threshold (any finding fails).
  * @returns the exit status and the findings
  */
-export function hadolint(dockerfile: string): { status: number; findings: HadolintFinding[]; stderr: string } {
+export function hadolint(dockerfile: string): {
+  status: number;
+  findings: HadolintFinding[];
+  stderr: string;
+} {
   const result = run(path.join(PYTHON_DIR, 'bin/hadolint'), ['--no-color', '--format', 'json', dockerfile]);
   const findings = result.stdout.trim() ? (JSON.parse(result.stdout) as HadolintFinding[]) : [];
   return { status: result.status, findings, stderr: result.stderr };
@@ -98,7 +112,11 @@ export interface SchemaVerdict {
  * `KUBERNETES_VERSION` (generated from its OpenAPI; package kubernetes-validate). An object whose kind has
  * no schema is a WARN verdict, an invalid one an ERROR (the first error found in that object).
  */
-export function validateKubernetes(yamlStream: string): { status: number; verdicts: SchemaVerdict[]; output: string } {
+export function validateKubernetes(yamlStream: string): {
+  status: number;
+  verdicts: SchemaVerdict[];
+  output: string;
+} {
   const result = run('python3', ['-m', 'kubernetes_validate', '--strict', '-k', KUBERNETES_VERSION, '-'], {
     input: yamlStream,
     env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
