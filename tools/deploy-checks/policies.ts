@@ -178,7 +178,7 @@ function containerPort(container: Json, port: unknown): number | undefined {
 }
 
 /**
- * Every Deployment: readiness, liveness and startup probes `GET /health` on a port the container exposes;
+ * Every Deployment: readiness and startup probes `GET /health`, liveness `GET /health/live`, on a port the container exposes;
  * the measured resource requests/limits; non-root, no privilege escalation, read-only root file system, no
  * capabilities; a tagged image; a PodDisruptionBudget selecting its pods; a grace period for SIGTERM.
  */
@@ -201,12 +201,15 @@ export function checkDeployments(objects: readonly Json[]): string[] {
       problems.push(`${name}: terminationGracePeriodSeconds below 30`);
     for (const container of pod.containers ?? []) {
       const where = `${name}/${container.name}`;
-      for (const probeName of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+      // Readiness follows the dependencies (/health); liveness only the process (/health/live), so an outage
+      // of Kafka, the event store or MongoDB takes pods out of the Service without restarting them.
+      const PROBE_PATHS: Record<string, string> = { readinessProbe: '/health', startupProbe: '/health', livenessProbe: '/health/live' };
+      for (const [probeName, path] of Object.entries(PROBE_PATHS)) {
         const probe = container[probeName];
         if (!probe) {
           problems.push(`${where}: no ${probeName}`);
-        } else if (probe.httpGet?.path !== '/health') {
-          problems.push(`${where}: ${probeName} does not GET /health`);
+        } else if (probe.httpGet?.path !== path) {
+          problems.push(`${where}: ${probeName} does not GET ${path}`);
         } else if (containerPort(container, probe.httpGet.port) === undefined) {
           problems.push(`${where}: ${probeName} port ${probe.httpGet.port} is not a port of the container`);
         }

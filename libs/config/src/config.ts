@@ -28,7 +28,7 @@ export const configSchema = z
     EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
     POSTGRES_URL: z.string().min(1).default('postgres://tickets:tickets@127.0.0.1:5433/tickets'),
     /** PostgreSQL schema holding the event store tables. */
-    POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('event_store'),
+    POSTGRES_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,53}$/).default('event_store'),
     /** e.g. `esdb://127.0.0.1:2113?tls=false`; required when EVENT_STORE=eventstoredb. */
     EVENTSTORE_CONNECTION_STRING: z.string().optional(),
 

@@ -8,6 +8,9 @@ import {
   type Subscription,
 } from './event-store.port';
 
+/** Timeout of the tests that wait for subscriptions (explicit: jest ignores `testTimeout` set per project). */
+const SUBSCRIPTION_TEST_TIMEOUT_MS = 30_000;
+
 /**
  * What an adapter's integration test hands to {@link describeEventStoreContract}.
  * The suite only ever uses streams it names itself (a random prefix per run) and reads the global log from the
@@ -32,7 +35,10 @@ export interface EventStoreContractFixture {
  * every event once, positions strictly increasing).
  * @param factory called once in `beforeAll`; its `dispose` runs in `afterAll`.
  */
-export function describeEventStoreContract(name: string, factory: () => Promise<EventStoreContractFixture>): void {
+export function describeEventStoreContract(
+  name: string,
+  factory: () => Promise<EventStoreContractFixture>,
+): void {
   describe(name, () => {
     let fixture: EventStoreContractFixture | undefined;
     let store: EventStore;
@@ -65,7 +71,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
       it('appends at the revision the caller read', async () => {
         const streamId = newStreamId('expected');
         const first = await store.append(streamId, [contractEvent()], 'no_stream');
-        const second = await store.append(streamId, [contractEvent(), contractEvent()], first.next_expected_revision);
+        const second = await store.append(
+          streamId,
+          [contractEvent(), contractEvent()],
+          first.next_expected_revision,
+        );
         expect(second.next_expected_revision).toBe(2n);
         expect(second.position).toBeGreaterThan(first.position);
       });
@@ -162,78 +172,90 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
     });
 
     describe('catch-up subscription', () => {
-      it('delivers the events before and after subscribing, then resumes from a checkpoint with later ones only', async () => {
-        const head = await store.headPosition();
-        const streamId = newStreamId('sub');
-        const events = [contractEvent(), contractEvent(), contractEvent(), contractEvent()];
-        await store.append(streamId, [events[0], events[1]], 'no_stream');
+      it(
+        'delivers the events before and after subscribing, then resumes from a checkpoint with later ones only',
+        async () => {
+          const head = await store.headPosition();
+          const streamId = newStreamId('sub');
+          const events = [contractEvent(), contractEvent(), contractEvent(), contractEvent()];
+          await store.append(streamId, [events[0], events[1]], 'no_stream');
 
-        const first = collect(store, head, (event) => event.stream_id === streamId);
-        await waitFor(() => first.events.length === 2, 'the two events appended before subscribing');
-        await store.append(streamId, [events[2]], 1n);
-        await waitFor(() => first.events.length === 3, 'the live event');
-        await first.subscription.stop();
-        await store.append(streamId, [events[3]], 2n);
+          const first = collect(store, head, (event) => event.stream_id === streamId);
+          await waitFor(() => first.events.length === 2, 'the two events appended before subscribing');
+          await store.append(streamId, [events[2]], 1n);
+          await waitFor(() => first.events.length === 3, 'the live event');
+          await first.subscription.stop();
+          await store.append(streamId, [events[3]], 2n);
 
-        const checkpoint = first.events[1].position;
-        const resumed = collect(store, checkpoint, (event) => event.stream_id === streamId);
-        await waitFor(() => resumed.events.length === 2, 'the events after the checkpoint');
-        await sleep(100);
-        await resumed.subscription.stop();
+          const checkpoint = first.events[1].position;
+          const resumed = collect(store, checkpoint, (event) => event.stream_id === streamId);
+          await waitFor(() => resumed.events.length === 2, 'the events after the checkpoint');
+          await sleep(100);
+          await resumed.subscription.stop();
 
-        expect(first.events.map((event) => event.id)).toEqual(events.slice(0, 3).map((event) => event.id));
-        expect(resumed.events.map((event) => event.id)).toEqual([events[2].id, events[3].id]);
-        expect(first.errors).toEqual([]);
-        expect(resumed.errors).toEqual([]);
-      });
+          expect(first.events.map((event) => event.id)).toEqual(events.slice(0, 3).map((event) => event.id));
+          expect(resumed.events.map((event) => event.id)).toEqual([events[2].id, events[3].id]);
+          expect(first.errors).toEqual([]);
+          expect(resumed.errors).toEqual([]);
+        },
+        SUBSCRIPTION_TEST_TIMEOUT_MS,
+      );
 
-      it('stop() resolves only once the in-flight handler has finished', async () => {
-        const head = await store.headPosition();
-        const streamId = newStreamId('stop');
-        await store.append(streamId, [contractEvent()], 'no_stream');
-        let release!: () => void;
-        const gate = new Promise<void>((resolve) => (release = resolve));
-        let entered = false;
-        let finished = false;
-        const subscription = store.subscribeToAll(
-          async (event) => {
-            if (event.stream_id !== streamId) return;
-            entered = true;
-            await gate;
-            finished = true;
-          },
-          { after: head },
-        );
-        await waitFor(() => entered, 'the handler to start');
-        let stopped = false;
-        const stopping = subscription.stop().then(() => (stopped = true));
-        await sleep(100);
-        expect(stopped).toBe(false);
-        release();
-        await stopping;
-        expect(finished).toBe(true);
-      });
+      it(
+        'stop() resolves only once the in-flight handler has finished',
+        async () => {
+          const head = await store.headPosition();
+          const streamId = newStreamId('stop');
+          await store.append(streamId, [contractEvent()], 'no_stream');
+          let release!: () => void;
+          const gate = new Promise<void>((resolve) => (release = resolve));
+          let entered = false;
+          let finished = false;
+          const subscription = store.subscribeToAll(
+            async (event) => {
+              if (event.stream_id !== streamId) return;
+              entered = true;
+              await gate;
+              finished = true;
+            },
+            { after: head },
+          );
+          await waitFor(() => entered, 'the handler to start');
+          let stopped = false;
+          const stopping = subscription.stop().then(() => (stopped = true));
+          await sleep(100);
+          expect(stopped).toBe(false);
+          release();
+          await stopping;
+          expect(finished).toBe(true);
+        },
+        SUBSCRIPTION_TEST_TIMEOUT_MS,
+      );
 
-      it('stops and reports through onError when the handler throws', async () => {
-        const head = await store.headPosition();
-        const streamId = newStreamId('failing');
-        await store.append(streamId, [contractEvent(), contractEvent()], 'no_stream');
-        const errors: Error[] = [];
-        let calls = 0;
-        const subscription = store.subscribeToAll(
-          async (event) => {
-            if (event.stream_id !== streamId) return;
-            calls += 1;
-            throw new Error('projection failed');
-          },
-          { after: head, onError: (error) => errors.push(error) },
-        );
-        await waitFor(() => errors.length === 1, 'onError');
-        await sleep(100);
-        await subscription.stop();
-        expect(errors[0].message).toBe('projection failed');
-        expect(calls).toBe(1);
-      });
+      it(
+        'stops and reports through onError when the handler throws',
+        async () => {
+          const head = await store.headPosition();
+          const streamId = newStreamId('failing');
+          await store.append(streamId, [contractEvent(), contractEvent()], 'no_stream');
+          const errors: Error[] = [];
+          let calls = 0;
+          const subscription = store.subscribeToAll(
+            async (event) => {
+              if (event.stream_id !== streamId) return;
+              calls += 1;
+              throw new Error('projection failed');
+            },
+            { after: head, onError: (error) => errors.push(error) },
+          );
+          await waitFor(() => errors.length === 1, 'onError');
+          await sleep(100);
+          await subscription.stop();
+          expect(errors[0].message).toBe('projection failed');
+          expect(calls).toBe(1);
+        },
+        SUBSCRIPTION_TEST_TIMEOUT_MS,
+      );
     });
 
     describe('idempotent append', () => {
@@ -250,7 +272,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         // The stream moved on, but the ids are still where that append put them: still a no-op.
         expect(await store.append(streamId, batch, 'no_stream')).toEqual(first);
 
-        expect((await store.readStream(streamId)).map((event) => event.id)).toEqual([...batch, next].map((e) => e.id));
+        expect((await store.readStream(streamId)).map((event) => event.id)).toEqual(
+          [...batch, next].map((e) => e.id),
+        );
         expect(await store.headPosition()).toBe(second.position);
         expect(head).toBe(first.position);
       });
@@ -299,7 +323,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         // Half the writers go through a store whose commits are held back now and then (when the adapter
         // can), so low positions commit late while other writers keep going.
         let slowCalls = 0;
-        const slowStore = await fixture!.openWithSlowCommits?.(() => (++slowCalls % 4 === 0 ? 2 + (slowCalls % 5) : 0));
+        const slowStore = await fixture!.openWithSlowCommits?.(() =>
+          ++slowCalls % 4 === 0 ? 2 + (slowCalls % 5) : 0,
+        );
         const appended: string[] = [];
         try {
           await Promise.all(
@@ -319,7 +345,11 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         }
 
         const total = writers * appendsPerWriter;
-        await waitFor(() => seen.events.length >= total, `${total} events`, 30_000);
+        await waitFor(
+          () => seen.events.length >= total,
+          () => `${total} events (got ${seen.events.length}: an event committed late was skipped?)`,
+          20_000,
+        );
         await sleep(200); // would let a duplicate arrive
         await seen.subscription.stop();
 
@@ -330,10 +360,12 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         expect(new Set(seen.events.map((event) => event.id))).toEqual(new Set(appended));
         expectStrictlyIncreasing(seen.allPositions);
         for (let writer = 0; writer < writers; writer += 1) {
-          const revisions = seen.events.filter((e) => e.stream_id === `${prefix}-w${writer}`).map((e) => e.revision);
+          const revisions = seen.events
+            .filter((e) => e.stream_id === `${prefix}-w${writer}`)
+            .map((e) => e.revision);
           expect(revisions).toEqual(Array.from({ length: appendsPerWriter }, (_, i) => BigInt(i)));
         }
-      });
+      }, 60_000);
     });
   });
 }
@@ -355,11 +387,19 @@ export function contractEvent(type = 'ContractTested', data: Record<string, unkn
   };
 }
 
-/** Polls `condition` every 10 ms; rejects after `timeoutMs` naming what it waited for. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls `condition` every 10 ms; rejects after `timeoutMs` (keep it below the test's own timeout) naming what it waited for. */
+export async function waitFor(
+  condition: () => boolean,
+  what: string | (() => string),
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
+    }
     await sleep(10);
   }
 }
@@ -411,9 +451,11 @@ export function collect(
 
 export function expectStrictlyIncreasing(positions: readonly bigint[]): void {
   const offending = positions.findIndex((position, i) => i > 0 && position <= positions[i - 1]);
-  expect(offending === -1 ? 'strictly increasing' : `position ${positions[offending]} after ${positions[offending - 1]}`).toBe(
-    'strictly increasing',
-  );
+  expect(
+    offending === -1
+      ? 'strictly increasing'
+      : `position ${positions[offending]} after ${positions[offending - 1]}`,
+  ).toBe('strictly increasing');
 }
 
 function expectOneWinner(outcomes: PromiseSettledResult<unknown>[]): void {

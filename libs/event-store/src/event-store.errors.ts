@@ -13,7 +13,9 @@ export class DuplicateEventIdError extends Error {
     readonly stream_id: string,
     readonly event_ids: readonly string[],
   ) {
-    super(`append to stream ${stream_id}: an event id of [${event_ids.join(', ')}] is already stored elsewhere`);
+    super(
+      `append to stream ${stream_id}: an event id of [${event_ids.join(', ')}] is already stored elsewhere`,
+    );
   }
 }
 

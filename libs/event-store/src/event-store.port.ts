@@ -101,9 +101,13 @@ export interface EventStore {
   /**
    * Appends `events` atomically to `streamId` if the stream is at `expected`.
    * Idempotent: if every event id is already in the stream at the positions this append would give them,
-   * the call succeeds without writing and returns the existing revision/position.
+   * the call succeeds without writing and returns the existing revision/position. Ids already stored but
+   * not where this append would put them do not make it idempotent: the expected revision is checked as usual.
    * @throws ExpectedRevisionConflictError when the stream is not at `expected` (incl. `'no_stream'` on an
    *   existing stream).
+   * @throws DuplicateEventIdError (`event-store.errors.ts`, PostgreSQL only: ids are unique store-wide there)
+   *   when the stream is at `expected` but an event id is already stored elsewhere or repeated in `events`.
+   * @throws RangeError when `events` is empty or `expected` is a negative revision.
    */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
 

@@ -15,8 +15,24 @@ export class MetricsController {
   }
 }
 
-/** Serves `/metrics` and turns on prom-client's default process metrics (CPU, RSS, event loop lag, GC). */
-@Module({ controllers: [MetricsController] })
+/**
+ * `GET /health/live`: the process is up and serving HTTP. Unlike `/health` it checks no dependency, so a
+ * Kafka, event store or MongoDB outage makes pods unready (`/health`) without restarting them (liveness).
+ */
+@ApiExcludeController()
+@Controller('health')
+export class LivenessController {
+  @Get('live')
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}
+
+/**
+ * Serves `/metrics` (with prom-client's default process metrics: CPU, RSS, event loop lag, GC) and
+ * `/health/live`.
+ */
+@Module({ controllers: [MetricsController, LivenessController] })
 export class MetricsModule {
   constructor() {
     if (!defaultsCollected) {

@@ -74,22 +74,33 @@ export class EventStoreDBEventStore implements EventStore {
    * @throws ExpectedRevisionConflictError from the server's `WrongExpectedVersionError`.
    * @throws RangeError on an empty `events` or a negative expected revision.
    */
-  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     assertAppendable(events, expected);
     const expectedRevision: AppendExpectedRevision =
       expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected;
     try {
       const result = await this.client.appendToStream(
         streamId,
-        events.map((event) => jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata })),
+        events.map((event) =>
+          jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
+        ),
         { expectedRevision },
       );
-      const position = result.position?.commit ?? (await this.positionOf(streamId, result.nextExpectedRevision));
+      const position =
+        result.position?.commit ?? (await this.positionOf(streamId, result.nextExpectedRevision));
       return { next_expected_revision: result.nextExpectedRevision, position };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion;
-        throw new ExpectedRevisionConflictError(streamId, expected, typeof actual === 'bigint' ? actual : 'no_stream');
+        throw new ExpectedRevisionConflictError(
+          streamId,
+          expected,
+          typeof actual === 'bigint' ? actual : 'no_stream',
+        );
       }
       throw error;
     }
@@ -106,7 +117,8 @@ export class EventStoreDBEventStore implements EventStore {
       });
       for await (const resolved of read) {
         // Servers older than 22.6 omit positions from stream reads: -1 then (no caller relies on it there).
-        if (resolved.event) events.push(toRecordedEvent(resolved.event, positionOfStreamEvent(resolved) ?? -1n));
+        if (resolved.event)
+          events.push(toRecordedEvent(resolved.event, positionOfStreamEvent(resolved) ?? -1n));
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
@@ -137,7 +149,8 @@ export class EventStoreDBEventStore implements EventStore {
         const event = resolved.event;
         if (!event || (after !== null && event.position.commit <= after)) continue;
         after = event.position.commit;
-        if (!isSystemEvent(event) && events.length < maxCount) events.push(toRecordedEvent(event, event.position.commit));
+        if (!isSystemEvent(event) && events.length < maxCount)
+          events.push(toRecordedEvent(event, event.position.commit));
       }
       if (records < page) break;
     }
@@ -172,7 +185,11 @@ export class EventStoreDBEventStore implements EventStore {
    */
   async headPosition(): Promise<bigint | null> {
     let newest: bigint | null = null;
-    for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: HEAD_SCAN_LIMIT })) {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: HEAD_SCAN_LIMIT,
+    })) {
       const event = resolved.event;
       if (!event) continue;
       newest ??= event.position.commit;
@@ -202,7 +219,9 @@ export class EventStoreDBEventStore implements EventStore {
       const position = positionOfStreamEvent(resolved);
       if (position !== undefined) return position;
     }
-    throw new Error(`EventStoreDB returned no position for ${streamId}@${revision} (server older than 22.6?)`);
+    throw new Error(
+      `EventStoreDB returned no position for ${streamId}@${revision} (server older than 22.6?)`,
+    );
   }
 }
 
@@ -237,7 +256,8 @@ function toRecordedEvent(
 
 /** Our events are JSON objects; a binary payload (written by another tool) is decoded as JSON. */
 function asObject(value: unknown): Record<string, unknown> {
-  if (value instanceof Uint8Array) return value.length === 0 ? {} : JSON.parse(Buffer.from(value).toString('utf8'));
+  if (value instanceof Uint8Array)
+    return value.length === 0 ? {} : JSON.parse(Buffer.from(value).toString('utf8'));
   return (value ?? {}) as Record<string, unknown>;
 }
 

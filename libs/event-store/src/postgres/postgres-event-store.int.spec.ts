@@ -19,7 +19,10 @@ async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-async function openStore(schema: string, options: Partial<PostgresEventStoreOptions> = {}): Promise<PostgresEventStore> {
+async function openStore(
+  schema: string,
+  options: Partial<PostgresEventStoreOptions> = {},
+): Promise<PostgresEventStore> {
   const store = new PostgresEventStore({ connectionString, schema, ...options });
   await store.migrate();
   return store;
@@ -111,7 +114,7 @@ describe('PostgresEventStore', () => {
       expect(highResult.position).toBe(lowResult.position + 1n);
       expect(seen.events.map((event) => event.id)).toEqual([low.id, high.id]);
       expect(seen.events.map((event) => event.position)).toEqual([lowResult.position, highResult.position]);
-    });
+    }, 20_000);
 
     it('leaves no hole when that transaction rolls back: the next append takes the same position', async () => {
       const head = (await store.headPosition()) ?? 0n;
@@ -124,9 +127,9 @@ describe('PostgresEventStore', () => {
           },
         }),
       );
-      await expect(failing.append(`rollback-${randomUUID()}`, [contractEvent()], 'no_stream')).rejects.toThrow(
-        'crash before commit',
-      );
+      await expect(
+        failing.append(`rollback-${randomUUID()}`, [contractEvent()], 'no_stream'),
+      ).rejects.toThrow('crash before commit');
       const next = await store.append(`after-rollback-${randomUUID()}`, [contractEvent()], 'no_stream');
       expect(next.position).toBe(head + 1n);
     });
@@ -144,11 +147,14 @@ describe('PostgresEventStore', () => {
       await waitFor(() => seen.events.length === 1, 'the notified event', 5_000);
       expect(Date.now() - started).toBeLessThan(1_000);
       await seen.subscription.stop();
-    });
+    }, 20_000);
 
     it('report a lost server through onError once their retries are spent', async () => {
       const unreachable = track(
-        new PostgresEventStore({ connectionString: 'postgres://nobody:nothing@127.0.0.1:1/none', subscriptionRetries: 1 }),
+        new PostgresEventStore({
+          connectionString: 'postgres://nobody:nothing@127.0.0.1:1/none',
+          subscriptionRetries: 1,
+        }),
       );
       const errors: Error[] = [];
       const subscription = unreachable.subscribeToAll(async () => undefined, {
@@ -158,7 +164,7 @@ describe('PostgresEventStore', () => {
       await waitFor(() => errors.length === 1, 'onError', 10_000);
       await subscription.stop();
       expect(errors[0].message).toMatch(/ECONNREFUSED|connect/);
-    });
+    }, 20_000);
   });
 
   describe('event ids', () => {
@@ -187,7 +193,11 @@ describe('PostgresEventStore', () => {
   describe('createEventStore', () => {
     it('builds a migrated PostgreSQL store', async () => {
       const factorySchema = freshSchema();
-      const created = await createEventStore({ kind: 'postgres', url: connectionString, schema: factorySchema });
+      const created = await createEventStore({
+        kind: 'postgres',
+        url: connectionString,
+        schema: factorySchema,
+      });
       try {
         const { position } = await created.append('factory-1', [contractEvent()], 'no_stream');
         expect(position).toBe(1n);

@@ -1,4 +1,4 @@
-import { Client, DatabaseError, Pool } from 'pg';
+import { Client, DatabaseError, Pool, type ClientConfig } from 'pg';
 import {
   ExpectedRevisionConflictError,
   type AppendResult,
@@ -33,6 +33,8 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Events fetched per `readAll` round-trip by subscriptions; default 500. */
   readonly subscriptionBatchSize?: number;
+  /** How long (ms) to wait for a new connection, or for a free one in the pool, before failing; default 10 000. */
+  readonly connectionTimeoutMillis?: number;
   /** Consecutive failed reads a subscription retries (with back-off) before giving up; default 5. */
   readonly subscriptionRetries?: number;
   /**
@@ -41,7 +43,10 @@ export interface PostgresEventStoreOptions {
    * cannot make subscribers skip its events). Not for production use: it lengthens the critical section.
    */
   readonly testHooks?: {
-    readonly beforeCommit?: (pending: { readonly stream_id: string; readonly position: bigint }) => Promise<void>;
+    readonly beforeCommit?: (pending: {
+      readonly stream_id: string;
+      readonly position: bigint;
+    }) => Promise<void>;
   };
 }
 
@@ -95,10 +100,19 @@ export class PostgresEventStore implements EventStore {
       throw new RangeError(`invalid event store schema name ${JSON.stringify(this.schema)}`);
     }
     this.channel = notifyChannel(this.schema);
-    this.pool = new Pool({ connectionString: options.connectionString, max: options.poolMax ?? 10 });
+    const connectionTimeoutMillis = options.connectionTimeoutMillis ?? 10_000;
+    this.pool = new Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis,
+      keepAlive: true,
+    });
     // An idle client losing its connection is reported here; the next query reports it to its caller.
     this.pool.on('error', () => undefined);
-    this.listener = new NotificationListener(options.connectionString, this.channel);
+    this.listener = new NotificationListener(
+      { connectionString: options.connectionString, connectionTimeoutMillis, keepAlive: true },
+      this.channel,
+    );
   }
 
   /**
@@ -126,7 +140,11 @@ export class PostgresEventStore implements EventStore {
    *   (ids are unique store-wide) or repeated within `events`.
    * @throws RangeError on an empty `events` or a negative expected revision.
    */
-  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     assertAppendable(events, expected);
     const params = [
       streamId,
@@ -152,7 +170,10 @@ export class PostgresEventStore implements EventStore {
           row.stream_revision === null ? 'no_stream' : BigInt(row.stream_revision),
         );
       case 'duplicate_id':
-        throw new DuplicateEventIdError(streamId, events.map((event) => event.id));
+        throw new DuplicateEventIdError(
+          streamId,
+          events.map((event) => event.id),
+        );
       default: {
         const _: never = row.outcome;
         throw new Error(`unexpected append outcome ${String(_)}`);
@@ -312,7 +333,7 @@ class NotificationListener {
   private closed = false;
 
   constructor(
-    private readonly connectionString: string,
+    private readonly config: ClientConfig,
     private readonly channel: string,
   ) {}
 
@@ -342,7 +363,7 @@ class NotificationListener {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client({ connectionString: this.connectionString });
+    const client = new Client(this.config);
     const drop = () => {
       if (this.client === client) this.client = null;
       client.end().catch(() => undefined);
