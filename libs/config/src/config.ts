@@ -53,8 +53,24 @@ export const configSchema = z
     LOCK_PERIOD_SECONDS: positiveInt.default(300),
     /** Appends retried against fresh state after a revision conflict (ARCHITECTURE.md "Event store"). */
     APPEND_MAX_RETRIES: z.coerce.number().int().min(0).max(50).default(5),
-    /** Name of the projection checkpoint (changes when a rebuild switches models). */
+    /**
+     * Name of the projection checkpoint of the initial read model collections; a rebuild's generation `n` uses
+     * `<PROJECTION_NAME>_v<n>` (recorded in `read_model_aliases`), the integration-event publisher
+     * `<PROJECTION_NAME>.integration-events`.
+     */
     PROJECTION_NAME: z.string().min(1).default('tickets'),
+    /** `lag().stalled` (projection-service `/health` down) once events wait and none was processed for this long, in ms. */
+    PROJECTION_STALL_AFTER_MS: positiveInt.default(30000),
+    /**
+     * How long the live read model generation (alias document in `read_model_aliases`) is cached, in ms: every
+     * gateway replica and the projection-service follow a rebuild's switch within this time.
+     */
+    READ_MODEL_ALIAS_TTL_MS: positiveInt.default(1000),
+    /** Whether the projection-service publishes the public ticket events on `tickets.events.v1`. */
+    INTEGRATION_EVENTS_ENABLED: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
