@@ -49,6 +49,8 @@ export const configSchema = z
     COMMAND_TIMEOUT_MS: positiveInt.default(10000),
     /** How long a read waits for the read model to reach the caller's last write, in ms. */
     READ_YOUR_WRITES_TIMEOUT_MS: positiveInt.default(3000),
+    /** Comma-separated roles allowed to define workflows, payload schemas and groups. */
+    ADMIN_ROLES: z.string().min(1).default('super_admin'),
     /** Default lock period, in seconds (TICKETS.md section 4, lock). */
     LOCK_PERIOD_SECONDS: positiveInt.default(300),
     /** Appends retried against fresh state after a revision conflict (ARCHITECTURE.md "Event store"). */
@@ -89,6 +91,7 @@ export type AppConfig = z.infer<typeof configSchema> & {
   /** `JWT_SECRET`, or a fixed development secret outside production. */
   readonly jwtSecret: string;
   readonly kafkaBrokers: readonly string[];
+  readonly adminRoles: readonly string[];
 };
 
 /** Raised at start-up when the environment is invalid; the message lists each bad variable. */
@@ -114,6 +117,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     ...c,
     jwtSecret: c.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
-    kafkaBrokers: c.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers: list(c.KAFKA_BROKERS),
+    adminRoles: list(c.ADMIN_ROLES),
   };
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }

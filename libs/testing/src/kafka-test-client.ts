@@ -74,6 +74,9 @@ export class KafkaTestClient {
   }
 }
 
+/** An internal publisher acting with the default admin role (may define workflows, schemas, groups). */
+export const ADMIN: CommandEnvelope['actor'] = { shortname: 'platform_admin', roles: ['super_admin'] };
+
 /** An envelope as an internal publisher would build it (fresh ids, now). */
 export function envelope(
   type: CommandEnvelope['type'],

@@ -11,6 +11,7 @@ describe('a ticket life cycle through the HTTP API', () => {
   const bob = tokenFor('bob');
   const sam = tokenFor('sam', ['supervisor']);
   const grace = tokenFor('grace', [], ['supervisors']);
+  const admin = tokenFor('admin', ['super_admin']);
 
   const request = (token: string, request_type: string, record: Parameters<typeof dmartRequest>[2]) =>
     call<any>('POST', '/managed/request', { token, body: dmartRequest(space, request_type, record) });
@@ -30,7 +31,14 @@ describe('a ticket life cycle through the HTTP API', () => {
     call<any>('GET', `/managed/entry/ticket/${space}/${subpath}/${shortname}${query}`, { token: alice });
 
   beforeAll(async () => {
-    const workflow = await request(sam, 'create', {
+    const refused = await request(sam, 'create', {
+      resource_type: 'content',
+      shortname: 'support',
+      subpath: 'workflows',
+      attributes: { payload: { content_type: 'json', body: SUPPORT_WORKFLOW } },
+    });
+    expect(refused.body.error).toMatchObject({ code: 401 });
+    const workflow = await request(admin, 'create', {
       resource_type: 'content',
       shortname: 'support',
       subpath: 'workflows',
@@ -38,7 +46,7 @@ describe('a ticket life cycle through the HTTP API', () => {
     });
     expect(workflow.status).toBe(200);
     const group = await call<any>('POST', '/managed/request', {
-      token: sam,
+      token: admin,
       body: dmartRequest('management', 'create', {
         resource_type: 'group',
         shortname: 'supervisors',
@@ -217,7 +225,7 @@ describe('a ticket life cycle through the HTTP API', () => {
       ...SUPPORT_WORKFLOW,
       states: SUPPORT_WORKFLOW.states.map((s) => (s.state === 'draft' ? { ...s, next: [{ action: 'begin', state: 'in_progress', roles: ['agent'] }] } : s)),
     };
-    const redefined = await request(sam, 'update', {
+    const redefined = await request(admin, 'update', {
       resource_type: 'content',
       shortname: 'support',
       subpath: 'workflows',

@@ -1,5 +1,12 @@
 import { streamIds, type CommandResult } from '@tickets/contracts';
-import { groupDecider, schemaDecider, workflowDecider, type DefineMode, type Translation } from '@tickets/domain';
+import {
+  groupDecider,
+  NotAllowedError,
+  schemaDecider,
+  workflowDecider,
+  type DefineMode,
+  type Translation,
+} from '@tickets/domain';
 import { handleCommand } from '../application/handle-command';
 import type { CommandContext, CommandHandler } from './command-context';
 
@@ -17,10 +24,23 @@ function defined(ctx: CommandContext, subpath: string, position: bigint | null, 
 }
 
 /**
+ * Workflows, schemas and groups shape what every user may do (a group grants roles), so defining them needs
+ * one of the `ADMIN_ROLES` among the actor's effective roles.
+ * @throws NotAllowedError (401)
+ */
+function requireAdmin(ctx: CommandContext): void {
+  const roles = new Set(ctx.metadata.actor.roles);
+  if (!ctx.config.adminRoles.some((role) => roles.has(role))) {
+    throw new NotAllowedError(`defining ${ctx.envelope.type.replace('Define', '').toLowerCase()}s requires one of the roles: ${ctx.config.adminRoles.join(', ')}`);
+  }
+}
+
+/**
  * DefineWorkflow (TICKETS.md section 2): each definition is a new version of `workflow-<space>/<shortname>`;
  * the definition is normalised (legacy form) and validated by the domain.
  */
 export const defineWorkflow: CommandHandler = async (ctx) => {
+  requireAdmin(ctx);
   const payload = ctx.envelope.payload as { mode: DefineMode; body: unknown; displayname?: Translation; description?: Translation };
   const { space_name, shortname } = ctx.envelope;
   const handled = await handleCommand(
@@ -38,6 +58,7 @@ export const defineWorkflow: CommandHandler = async (ctx) => {
 
 /** DefineSchema (TICKETS.md section 5): a draft-7 JSON Schema, versioned in `schema-<space>/<shortname>`. */
 export const defineSchema: CommandHandler = async (ctx) => {
+  requireAdmin(ctx);
   const payload = ctx.envelope.payload as { mode: DefineMode; schema: unknown };
   const { space_name, shortname } = ctx.envelope;
   const handled = await handleCommand(
@@ -55,6 +76,7 @@ export const defineSchema: CommandHandler = async (ctx) => {
 
 /** DefineGroup (TICKETS.md section 3): a group's roles, in the `management` space. */
 export const defineGroup: CommandHandler = async (ctx) => {
+  requireAdmin(ctx);
   const payload = ctx.envelope.payload as { mode: DefineMode; roles: readonly string[] };
   const { shortname } = ctx.envelope;
   const handled = await handleCommand(

@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { loadConfig } from '@tickets/config';
 import { streamIds, topicNames, type CommandEnvelope } from '@tickets/contracts';
 import { createEventStore, type EventStore } from '@tickets/event-store';
-import { envelope, freePort, KafkaTestClient, ServiceProcess, SUPPORT_WORKFLOW } from '@tickets/testing';
+import { envelope, freePort, KafkaTestClient, ServiceProcess, SUPPORT_WORKFLOW, ADMIN } from '@tickets/testing';
 
 
 /**
@@ -64,7 +64,7 @@ describe('ticket-service killed and stopped under load', () => {
     let service = new ServiceProcess('ticket-service', env());
     await service.start(port);
 
-    const workflow = envelope('DefineWorkflow', { space_name: space, subpath: 'workflows', shortname: 'support' }, { mode: 'create', body: SUPPORT_WORKFLOW });
+    const workflow = envelope('DefineWorkflow', { space_name: space, subpath: 'workflows', shortname: 'support' }, { mode: 'create', body: SUPPORT_WORKFLOW }, ADMIN);
     await kafka.publish(workflow);
     expect((await kafka.resultsFor(workflow.command_id))[0]?.status).toBe('succeeded');
 

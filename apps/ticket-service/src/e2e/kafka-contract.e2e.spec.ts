@@ -1,7 +1,7 @@
 import { loadConfig } from '@tickets/config';
 import { streamIds } from '@tickets/contracts';
 import { createEventStore } from '@tickets/event-store';
-import { call, dmartRequest, envelope, KafkaTestClient, SUPPORT_WORKFLOW, tokenFor, uniqueSpace } from '@tickets/testing';
+import { call, dmartRequest, envelope, KafkaTestClient, SUPPORT_WORKFLOW, ADMIN, tokenFor, uniqueSpace } from '@tickets/testing';
 
 
 /**
@@ -15,7 +15,7 @@ describe('commands published straight to Kafka', () => {
 
   beforeAll(async () => {
     await kafka.start();
-    const workflow = envelope('DefineWorkflow', { space_name: space, subpath: 'workflows', shortname: 'support' }, { mode: 'create', body: SUPPORT_WORKFLOW });
+    const workflow = envelope('DefineWorkflow', { space_name: space, subpath: 'workflows', shortname: 'support' }, { mode: 'create', body: SUPPORT_WORKFLOW }, ADMIN);
     await kafka.publish(workflow);
     const [defined] = await kafka.resultsFor(workflow.command_id);
     expect(defined.status).toBe('succeeded');
