@@ -29,18 +29,20 @@ ferretdb_install() {
   mkdir -p "$BIN_DIR" "$LOG_DIR"
   log "ferretdb: building $FERRETDB_BIN (go build; modules from the Go module proxy)"
   local t0 rc=0
+  # Named here, not inside the subshell below: $BASHPID differs in a subshell.
+  local tmp="$FERRETDB_BIN.tmp.$BASHPID"
   t0=$(now_ms)
   (
     cd "$FERRETDB_SRC"
     GOWORK=off GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-      go build -trimpath -o "$FERRETDB_BIN.tmp.$BASHPID" .
+      go build -trimpath -o "$tmp" .
   ) >"$FERRETDB_BUILD_LOG" 2>&1 || rc=$?
   if (( rc != 0 )); then
     show_log_tail "$FERRETDB_BUILD_LOG"
     die "ferretdb: go build failed"
   fi
   # unique temp name + rename: an interrupted or concurrent build never leaves a half-written binary
-  mv -f "$FERRETDB_BIN.tmp.$BASHPID" "$FERRETDB_BIN"
+  mv -f "$tmp" "$FERRETDB_BIN"
   ferretdb_build_hash >"$FERRETDB_BIN.sha256"
   log "ferretdb: built in $(( ($(now_ms) - t0) / 1000 ))s"
 }
