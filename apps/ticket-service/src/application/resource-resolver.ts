@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { streamIds, type EnvelopeActor } from '@tickets/contracts';
 import {
   effectiveRoles,
@@ -19,6 +20,9 @@ import { foldRecorded } from './handle-command';
  */
 @Injectable()
 export class ResourceResolver {
+  /** Workflow versions never change once defined, so a version read once is kept (bounded). */
+  private readonly versions = new LRUCache<string, ResolvedWorkflow>({ max: 10_000 });
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   /**
@@ -41,10 +45,15 @@ export class ResourceResolver {
    * workflow or that version does not exist (the decider then refuses with 220, TICKETS.md section 4).
    */
   async workflow(space: string, shortname: string, version?: number): Promise<ResolvedWorkflow | undefined> {
+    const cacheKey = `${space}/${shortname}@${version}`;
+    const cached = version === undefined ? undefined : this.versions.get(cacheKey);
+    if (cached) return cached;
     const state = foldRecorded(workflowDecider, await this.store.readStream(streamIds.workflow(space, shortname)));
     if (state.status === 'absent') return undefined;
     if (version !== undefined && state.versions[version] === undefined) return undefined;
-    return workflowVersion(state, version);
+    const resolved = workflowVersion(state, version);
+    this.versions.set(`${space}/${shortname}@${resolved.version}`, resolved);
+    return resolved;
   }
 
   /** The latest JSON Schema `space/schema/shortname` (TICKETS.md section 5), or `undefined`. */
