@@ -11,7 +11,7 @@ import {
   loggingModule,
   MetricsModule,
 } from '@tickets/platform';
-import { TicketsReadModel } from '@tickets/read-models';
+import { AliasedGeneration, ReadModelAliases, TicketsReadModel } from '@tickets/read-models';
 import type { Connection } from 'mongoose';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { CommandBus } from './commands/command-bus';
@@ -19,6 +19,11 @@ import { HealthController } from './health/health.controller';
 import { ManagedController } from './managed/managed.controller';
 import { TicketActionsController } from './managed/ticket-actions.controller';
 import { ReadYourWrites } from './managed/read-your-writes';
+import { QUERY_CONTROLLERS, QUERY_PROVIDERS } from './query/query.providers';
+import { LiveAuthGuard } from './live/live-auth.guard';
+import { LiveController } from './live/live.controller';
+import { LiveEventsConsumer } from './live/live-events.consumer';
+import { LiveUpdates } from './live/live-updates';
 
 /** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
 @Module({})
@@ -39,18 +44,24 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, TicketActionsController, HealthController],
+      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController],
       providers: [
         kafkaPublisherProvider('gateway'),
         {
           provide: TicketsReadModel,
           inject: [getConnectionToken()],
-          useFactory: (c: Connection) => new TicketsReadModel(c),
+          // The live read model generation, re-read every READ_MODEL_ALIAS_TTL_MS (follows a rebuild's switch).
+          useFactory: (c: Connection) =>
+            new TicketsReadModel(c, new AliasedGeneration(new ReadModelAliases(c), { ttlMs: config.READ_MODEL_ALIAS_TTL_MS })),
         },
         CommandBus,
         ReadYourWrites,
         JwtAuthGuard,
         DependencyChecks,
+        ...QUERY_PROVIDERS,
+        LiveUpdates,
+        LiveEventsConsumer,
+        LiveAuthGuard,
       ],
     };
   }

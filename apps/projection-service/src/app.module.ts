@@ -5,12 +5,14 @@ import type { AppConfig } from '@tickets/config';
 import { APP_CONFIG, ConfigModule, DependencyChecks, EventStoreModule, loggingModule, MetricsModule } from '@tickets/platform';
 import { ReadModelsModule } from '@tickets/read-models';
 import { HealthController } from './health.controller';
+import { IntegrationEventsWorker } from './integration-events.worker';
 import { ProjectionMetrics } from './projection.metrics';
 import { ProjectionWorker } from './projection.worker';
 
 /**
  * The projection service (ARCHITECTURE.md "Services"): subscribes to the event store from the stored
- * checkpoint and maintains the MongoDB read models; serves `GET /health` and `GET /metrics`.
+ * checkpoint and maintains the MongoDB read models (following the generation alias a rebuild switches),
+ * publishes the public ticket events on `tickets.events.v1`; serves `GET /health` and `GET /metrics`.
  * `config` is validated once by the caller (`loadConfig()` in main.ts, or a test's own values).
  */
 @Module({})
@@ -31,7 +33,7 @@ export class AppModule {
         ReadModelsModule,
       ],
       controllers: [HealthController],
-      providers: [ProjectionMetrics, ProjectionWorker, DependencyChecks],
+      providers: [ProjectionMetrics, ProjectionWorker, IntegrationEventsWorker, DependencyChecks],
     };
   }
 }

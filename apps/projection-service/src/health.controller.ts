@@ -1,14 +1,20 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { AppConfig } from '@tickets/config';
 import { EVENT_STORE, type EventStore } from '@tickets/event-store';
-import { DependencyChecks } from '@tickets/platform';
+import { APP_CONFIG, DependencyChecks } from '@tickets/platform';
 import type { ProjectionLag } from '@tickets/read-models';
-import { ProjectionWorker } from './projection.worker';
+import { IntegrationEventsWorker, type IntegrationEventsStatus } from './integration-events.worker';
+import { ProjectionWorker, type ReadModelLag } from './projection.worker';
 
 /**
- * `GET /health` (@nestjs/terminus): 200 when MongoDB and the event store answer and the projection is not
- * stalled; 503 otherwise. The `projection` entry always carries the lag (positions as decimal strings):
- * it is down when the runner is not running or is stalled (events wait and none was processed for 30 s).
+ * `GET /health` (@nestjs/terminus): 200 when MongoDB and the event store answer, the projection is not
+ * stalled and (when enabled) neither is the integration-event publisher; 503 otherwise.
+ * - `projection` always carries the lag (positions as decimal strings) and the read model generation: it is
+ *   down when the runner is not running (outside a generation switch) or is stalled (events wait and none was
+ *   processed for `PROJECTION_STALL_AFTER_MS`, 30 s by default);
+ * - `integration_events` (when `INTEGRATION_EVENTS_ENABLED`): the publisher's runner lag and Kafka backlog;
+ *   down when not running, stalled, or when messages wait and Kafka acknowledged none for as long.
  */
 @Controller('health')
 export class HealthController {
@@ -17,25 +23,51 @@ export class HealthController {
     private readonly checks: DependencyChecks,
     private readonly indicators: HealthIndicatorService,
     private readonly worker: ProjectionWorker,
+    private readonly integrationEvents: IntegrationEventsWorker,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
   @HealthCheck()
   check() {
-    return this.health.check([() => this.checks.mongo(), () => this.checks.eventStore(this.store), () => this.projection()]);
+    return this.health.check([
+      () => this.checks.mongo(),
+      () => this.checks.eventStore(this.store),
+      () => this.projection(),
+      ...(this.config.INTEGRATION_EVENTS_ENABLED ? [() => this.publisher()] : []),
+    ]);
   }
 
   private async projection(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('projection');
-    let lag: ProjectionLag;
+    let lag: ReadModelLag;
     try {
       lag = await this.worker.lag();
     } catch (error) {
       return session.down({ message: `cannot compute the lag: ${(error as Error).message}` });
     }
-    const details = lagDetails(lag);
-    return lag.running && !lag.stalled ? session.up(details) : session.down(details);
+    const details = { ...lagDetails(lag), generation: lag.generation, switching: lag.switching };
+    return (lag.running || lag.switching) && !lag.stalled ? session.up(details) : session.down(details);
+  }
+
+  private async publisher(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('integration_events');
+    let status: IntegrationEventsStatus;
+    try {
+      status = await this.integrationEvents.status();
+    } catch (error) {
+      return session.down({ message: `cannot compute the lag: ${(error as Error).message}` });
+    }
+    const details = {
+      ...lagDetails(status),
+      pending: status.publisher.pending,
+      oldest_pending_ms: status.publisher.oldest_pending_ms,
+      published: status.publisher.published,
+      publish_error: status.publisher.last_error,
+      publisher_stalled: status.publisher_stalled,
+    };
+    return status.running && !status.stalled && !status.publisher_stalled ? session.up(details) : session.down(details);
   }
 }
 

@@ -27,7 +27,8 @@ describe('projection-service (in-process, real servers)', () => {
     const url = new URL(base.MONGODB_URI);
     url.pathname = `/tickets_test_${randomBytes(6).toString('hex')}`;
     db = { uri: url.toString(), connection: await mongoose.createConnection(url.toString()).asPromise() };
-    const config = { ...base, POSTGRES_SCHEMA: schema, MONGODB_URI: db.uri, PROJECTION_NAME: 'svc-test', LOG_LEVEL: 'warn' as const };
+    // Publishing on tickets.events.v1 has its own test (integration-events.int.spec.ts), on topics of its own.
+    const config = { ...base, POSTGRES_SCHEMA: schema, MONGODB_URI: db.uri, PROJECTION_NAME: 'svc-test', LOG_LEVEL: 'warn' as const, INTEGRATION_EVENTS_ENABLED: false };
     store = await createEventStore({ kind: 'postgres', url: config.POSTGRES_URL, schema });
     app = await bootstrap(config, { port: 0 });
     const address = app.getHttpServer().address() as { port: number };
@@ -71,7 +72,7 @@ describe('projection-service (in-process, real servers)', () => {
     const body = (await health.json()) as { status: string; details: Record<string, Record<string, unknown>> };
     expect(health.status).toBe(200);
     expect(body.status).toBe('ok');
-    expect(body.details.projection).toMatchObject({ status: 'up', running: true, behind: 0, stalled: false, name: 'svc-test' });
+    expect(body.details.projection).toMatchObject({ status: 'up', running: true, behind: 0, stalled: false, name: 'svc-test', generation: 1 });
     expect(body.details.mongodb).toMatchObject({ status: 'up' });
     expect(body.details.event_store).toMatchObject({ status: 'up' });
 
@@ -79,6 +80,7 @@ describe('projection-service (in-process, real servers)', () => {
     expect(metrics).toMatch(/^projection_lag_events 0$/m);
     expect(metrics).toMatch(/^projection_lag_ms 0$/m);
     expect(metrics).toMatch(/^projection_events_applied_total\{projection="tickets",outcome="applied"\} 1$/m);
+    expect(metrics).toMatch(/^read_model_generation 1$/m);
     expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
   });
 

@@ -9,7 +9,19 @@ export const PROJECTION_METRICS = {
   lagMs: 'projection_lag_ms',
   eventsApplied: 'projection_events_applied_total',
   applyLag: 'projection_apply_lag_seconds',
+  generation: 'read_model_generation',
+  integrationLagEvents: 'integration_events_lag_events',
+  integrationLagMs: 'integration_events_lag_ms',
+  integrationPublished: 'integration_events_published_total',
 } as const;
+
+/** How far the integration-event publisher is behind the store (runner lag plus unacknowledged messages). */
+export interface IntegrationEventsLag {
+  /** Events not yet published: waiting in the store plus queued and not acknowledged by Kafka. */
+  readonly events: number;
+  /** Age in ms of the oldest event not yet published; 0 when caught up. */
+  readonly ms: number;
+}
 
 /**
  * The projection's Prometheus metrics, in prom-client's default registry (served by `GET /metrics` of
@@ -18,12 +30,20 @@ export const PROJECTION_METRICS = {
  * - `projection_lag_ms` (gauge): age in ms of the oldest event not yet processed (0 when caught up);
  * - `projection_events_applied_total` (counter, labels `projection`, `outcome`): applies by outcome
  *   (`applied`, `duplicate`, `gap`, `ignored`);
- * - `projection_apply_lag_seconds` (histogram, label `projection`): event committed -> applied.
- * The gauges are computed at scrape time from `lag` (set by the runner's owner through {@link bindLag}).
+ * - `projection_apply_lag_seconds` (histogram, label `projection`): event committed -> applied;
+ * - `read_model_generation` (gauge): the read model generation the runner maintains (docs/read-models.md);
+ * - `integration_events_lag_events`, `integration_events_lag_ms` (gauges): what the publisher of
+ *   `tickets.events.v1` has not published yet (docs/integration-events.md);
+ * - `integration_events_published_total` (counter): messages acknowledged by Kafka.
+ * The gauges are computed at scrape time from the sources bound by the runners' owners ({@link bindLag},
+ * {@link bindGeneration}, {@link bindIntegrationLag}).
  */
 @Injectable()
 export class ProjectionMetrics implements OnModuleDestroy {
   private lagSource: (() => Promise<ProjectionLag>) | null = null;
+  private generationSource: (() => number | null) | null = null;
+  private integrationLagSource: (() => Promise<IntegrationEventsLag>) | null = null;
+  private readonly published: Counter;
   private cached: { at: number; lag: Promise<ProjectionLag> } | null = null;
   private readonly applied: Counter<'projection' | 'outcome'>;
   private readonly applyLag: Histogram<'projection'>;
@@ -41,6 +61,42 @@ export class ProjectionMetrics implements OnModuleDestroy {
       help: 'Time from the event store committing an event to the projection having applied it, in seconds.',
       labelNames: ['projection'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+    this.published = new Counter({
+      name: PROJECTION_METRICS.integrationPublished,
+      help: 'Public ticket events acknowledged by Kafka on tickets.events.v1 (re-publications included).',
+    });
+    const generation = () => this.generationSource?.() ?? null;
+    new Gauge({
+      name: PROJECTION_METRICS.generation,
+      help: 'Read model generation (1 = the initial collections, +1 per rebuild) the projection runner maintains.',
+      collect() {
+        const current = generation();
+        if (current !== null) this.set(current);
+      },
+    });
+    const integrationLag = async () => {
+      try {
+        return (await this.integrationLagSource?.()) ?? null;
+      } catch {
+        return null;
+      }
+    };
+    new Gauge({
+      name: PROJECTION_METRICS.integrationLagEvents,
+      help: 'Ticket events not yet published on tickets.events.v1 (waiting in the store or unacknowledged; store part capped).',
+      async collect() {
+        const current = await integrationLag();
+        if (current) this.set(current.events);
+      },
+    });
+    new Gauge({
+      name: PROJECTION_METRICS.integrationLagMs,
+      help: 'Age in milliseconds of the oldest ticket event not yet published on tickets.events.v1 (0 when caught up).',
+      async collect() {
+        const current = await integrationLag();
+        if (current) this.set(current.ms);
+      },
     });
     const lag = () => this.lag();
     new Gauge({
@@ -64,6 +120,21 @@ export class ProjectionMetrics implements OnModuleDestroy {
   /** Sets where the gauges read the lag from (the runner's `lag()`). */
   bindLag(source: () => Promise<ProjectionLag>): void {
     this.lagSource = source;
+  }
+
+  /** Sets where `read_model_generation` reads the current generation number from. */
+  bindGeneration(source: () => number | null): void {
+    this.generationSource = source;
+  }
+
+  /** Sets where the `integration_events_lag_*` gauges read the publisher's lag from. */
+  bindIntegrationLag(source: () => Promise<IntegrationEventsLag>): void {
+    this.integrationLagSource = source;
+  }
+
+  /** Counts `count` messages acknowledged by Kafka (the publisher's `onSent` hook). */
+  countPublished(count: number): void {
+    this.published.inc(count);
   }
 
   /** Counts one apply and, when it changed the read model, its lag (the runner's `onApplied` hook). */

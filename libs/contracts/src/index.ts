@@ -3,3 +3,5 @@ export * from './resource-key';
 export * from './command-envelope';
 export * from './command-result';
 export * from './ticket-view';
+/** JSON Schema of the public ticket events on `tickets.events.v1` (docs/integration-events.md). */
+export { default as ticketEventV1Schema } from './schemas/ticket-event.v1.schema.json';

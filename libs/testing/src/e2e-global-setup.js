@@ -28,8 +28,28 @@ async function healthy() {
   return answers.every(Boolean);
 }
 
+/**
+ * With `KAFKA_TOPIC_PREFIX` set (an isolated run beside another system on the same servers), the prefixed
+ * topics are created here; deploy/local/infra.sh creates the unprefixed ones.
+ */
+async function ensurePrefixedTopics() {
+  const prefix = process.env.KAFKA_TOPIC_PREFIX;
+  if (!prefix) return;
+  const { Kafka, logLevel } = require('kafkajs');
+  const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',');
+  const admin = new Kafka({ clientId: 'e2e-setup', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const names = ['tickets.commands.v1', 'tickets.command-results.v1', 'tickets.commands.dlq.v1', 'tickets.events.v1'];
+    await admin.createTopics({ waitForLeaders: true, topics: names.map((n) => ({ topic: prefix + n, numPartitions: 3 })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 module.exports = async function e2eGlobalSetup() {
   await infraUp();
+  await ensurePrefixedTopics();
   if (await healthy()) return;
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   const logDir = path.join(root, '.local', 'logs');

@@ -1,5 +1,6 @@
-import type { Connection, Model, mongo, Schema } from 'mongoose';
+import type { Connection, Model, Schema } from 'mongoose';
 import { isDuplicateKeyError, toSafeNumber } from '../shared/mongo.helpers';
+import type { KeyedCollection } from '../shared/revision-guard';
 import { readModelGeneration, type GenerationSource, type ReadModelCollections, type ReadModelGeneration } from './read-model-generation';
 
 /** Collection of the alias documents that name the live read model generation (docs/read-models.md). */
@@ -71,19 +72,20 @@ export interface ReadModelAliasesOptions {
  * saw a rebuild needs no migration.
  */
 export class ReadModelAliases {
-  readonly collection: mongo.Collection<ReadModelAliasDocument>;
+  /** The native collection (loosely typed: the driver's filter types over this shape take tsc minutes). */
+  readonly collection: KeyedCollection;
   readonly projectionName: string;
   private readonly now: () => Date;
 
   constructor(connection: Connection, options: ReadModelAliasesOptions = {}) {
-    this.collection = connection.collection<ReadModelAliasDocument>(READ_MODEL_ALIASES_COLLECTION);
+    this.collection = connection.collection(READ_MODEL_ALIASES_COLLECTION) as unknown as KeyedCollection;
     this.projectionName = options.projectionName ?? 'tickets';
     this.now = options.now ?? (() => new Date());
   }
 
   /** The alias document, or `null` before the first rebuild. */
-  read(): Promise<ReadModelAliasDocument | null> {
-    return this.collection.findOne({ _id: READ_MODELS_ALIAS_ID });
+  async read(): Promise<ReadModelAliasDocument | null> {
+    return (await this.collection.findOne({ _id: READ_MODELS_ALIAS_ID })) as ReadModelAliasDocument | null;
   }
 
   /** The live generation, read now (no cache). @throws the driver's error. */
@@ -263,5 +265,7 @@ export class AliasedGeneration implements GenerationSource {
  */
 export function modelOnCollection<T>(connection: Connection, baseName: string, schema: Schema, collection: string): Model<T> {
   const name = collection === (schema.get('collection') as string | undefined) ? baseName : `${baseName}@${collection}`;
-  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema, collection);
+  // Casts through `unknown`: checking mongoose's model types against a generic `T` takes tsc minutes.
+  const model: unknown = connection.models[name] ?? connection.model(name, schema, collection);
+  return model as Model<T>;
 }

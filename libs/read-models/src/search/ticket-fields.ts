@@ -24,8 +24,8 @@ export interface ResolvedField {
   readonly paths: readonly string[];
 }
 
-/** Attributes stored at their own name (Dmart name = stored path). */
-const TOP_LEVEL: Readonly<Record<string, FieldKind>> = {
+/** Attributes stored at their own name (Dmart name = stored path). A `Map`: no inherited keys (`constructor`). */
+const TOP_LEVEL: ReadonlyMap<string, FieldKind> = new Map(Object.entries({
   shortname: 'string',
   uuid: 'string',
   space_name: 'string',
@@ -40,15 +40,15 @@ const TOP_LEVEL: Readonly<Record<string, FieldKind>> = {
   is_open: 'boolean',
   created_at: 'date',
   updated_at: 'date',
-};
+} satisfies Record<string, FieldKind>));
 
 /** Objects with known string members; naming the object alone means "any of its members". */
-const OBJECTS: Readonly<Record<string, readonly string[]>> = {
-  displayname: ['en', 'ar', 'ku'],
-  description: ['en', 'ar', 'ku'],
-  reporter: ['type', 'name', 'channel', 'distributor', 'governorate', 'msisdn'],
-  payload: ['content_type', 'schema_shortname'],
-};
+const OBJECTS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['displayname', ['en', 'ar', 'ku']],
+  ['description', ['en', 'ar', 'ku']],
+  ['reporter', ['type', 'name', 'channel', 'distributor', 'governorate', 'msisdn']],
+  ['payload', ['content_type', 'schema_shortname']],
+]);
 
 /** User-data subtrees: `<prefix>.<key>[.<key>...]`, each key escaped as stored. */
 const USER_DATA_PREFIXES = ['payload.body', 'reporter.channel_address'] as const;
@@ -66,15 +66,15 @@ const MAX_USER_DATA_DEPTH = 8;
  */
 export function resolveTicketField(name: string): ResolvedField | null {
   const field = name.startsWith('attributes.') ? name.slice('attributes.'.length) : name;
-  const top = TOP_LEVEL[field];
+  const top = TOP_LEVEL.get(field);
   if (top) return { kind: top, paths: [field] };
-  const members = OBJECTS[field];
+  const members = OBJECTS.get(field);
   if (members) return { kind: 'string', paths: members.map((m) => `${field}.${m}`) };
   const dot = field.indexOf('.');
   if (dot < 0) return null;
   const head = field.slice(0, dot);
   const rest = field.slice(dot + 1);
-  if (OBJECTS[head]?.includes(rest)) return { kind: 'string', paths: [field] };
+  if (OBJECTS.get(head)?.includes(rest)) return { kind: 'string', paths: [field] };
   if (head === 'collaborators') {
     return isKeySegment(rest) ? { kind: 'string', paths: [`collaborators.${escapeKey(rest)}`] } : null;
   }

@@ -1,6 +1,8 @@
 import type { Connection, FilterQuery, Model, SortOrder } from 'mongoose';
 import { normalizeSubpath, resourcePath } from '@tickets/contracts';
 import type { ResourceKey } from '@tickets/domain';
+import { AliasedGeneration, modelOnCollection, ReadModelAliases } from '../rebuild/read-model-aliases';
+import type { GenerationSource, ReadModelGeneration } from '../rebuild/read-model-generation';
 import { toSafeNumber } from '../shared/mongo.helpers';
 import type { KeyedCollection } from '../shared/revision-guard';
 import { decodeUserData } from '../shared/user-data.codec';
@@ -22,35 +24,67 @@ export interface TicketFindOptions {
   readonly limit?: number;
 }
 
+/** The mongoose models of one read model generation's `tickets` and `ticket_counters` collections. */
+export interface TicketModels {
+  readonly generation: ReadModelGeneration;
+  readonly tickets: Model<TicketDocument>;
+  readonly counters: Model<TicketCounterDocument>;
+}
+
 /**
  * The `tickets` read model and its `ticket_counters` (docs/read-models.md, v1) on one mongoose connection:
  * the models, the index set-up, the projection that maintains them, and the query API the gateway uses.
  * Every read returns decoded documents (user-data keys unescaped, shared/user-data.codec.ts) and leaves out
  * deleted/moved tickets unless it says otherwise.
+ *
+ * Which collections: by default the live generation named by the alias in `read_model_aliases` (resolved at
+ * most once per second, see `AliasedGeneration`), so readers follow a rebuild's switch within a second; a
+ * projection runner passes `fixedGeneration(...)` to write one generation. Code outside this class that
+ * queries the collections itself should take them from {@link live} (fresh within the alias cache time)
+ * rather than from the synchronous {@link model}/{@link counters}.
  */
 export class TicketsReadModel {
-  readonly model: Model<TicketDocument>;
-  readonly counters: Model<TicketCounterDocument>;
+  private readonly source: GenerationSource;
 
-  constructor(connection: Connection) {
-    this.model = (connection.models[TICKET_MODEL_NAME] as Model<TicketDocument> | undefined) ??
-      connection.model<TicketDocument>(TICKET_MODEL_NAME, ticketSchema);
-    this.counters = (connection.models[TICKET_COUNTER_MODEL_NAME] as Model<TicketCounterDocument> | undefined) ??
-      connection.model<TicketCounterDocument>(TICKET_COUNTER_MODEL_NAME, ticketCounterSchema);
+  /**
+   * @param source which generation to use (default: the live one through the alias, cached 1 s)
+   */
+  constructor(
+    private readonly connection: Connection,
+    source?: GenerationSource,
+  ) {
+    this.source = source ?? new AliasedGeneration(new ReadModelAliases(connection));
+  }
+
+  /** `tickets` of the generation last resolved (no I/O; may trail a switch until the next async call). */
+  get model(): Model<TicketDocument> {
+    return this.modelsOf(this.source.last()).tickets;
+  }
+
+  /** `ticket_counters` of the generation last resolved (see {@link model}). */
+  get counters(): Model<TicketCounterDocument> {
+    return this.modelsOf(this.source.last()).counters;
+  }
+
+  /** The models of the live generation (resolves the alias when the cached answer is older than its TTL). */
+  async live(): Promise<TicketModels> {
+    return this.modelsOf(await this.source.current());
   }
 
   /** Creates the collections' indexes (idempotent; plain indexes only, FerretDB v1 compatible). */
   async ensureIndexes(): Promise<void> {
-    await this.model.createIndexes();
-    await this.counters.createIndexes();
+    const { tickets, counters } = await this.live();
+    await tickets.createIndexes();
+    await counters.createIndexes();
   }
 
-  /** The projection that maintains `tickets` and `ticket_counters` (for the projection runner). */
+  /**
+   * The projection that maintains `tickets` and `ticket_counters` (for the projection runner), on the
+   * generation last resolved: build the read model with `fixedGeneration(...)` to pin it.
+   */
   projection(): TicketDetailsProjection {
-    return new TicketDetailsProjection(
-      this.model.collection as unknown as KeyedCollection,
-      this.counters.collection as unknown as KeyedCollection,
-    );
+    const { tickets, counters } = this.modelsOf(this.source.last());
+    return new TicketDetailsProjection(tickets.collection as unknown as KeyedCollection, counters.collection as unknown as KeyedCollection);
   }
 
   /**
@@ -59,7 +93,8 @@ export class TicketsReadModel {
    */
   async findByKey(space_name: string, subpath: string, shortname: string): Promise<TicketDocument | null> {
     const _id = resourcePath({ space_name, subpath: normalizeSubpath(subpath), shortname });
-    const doc = await this.model.findOne({ _id, deleted: { $ne: true } }).lean<TicketDocument>().exec();
+    const { tickets } = await this.live();
+    const doc = await tickets.findOne({ _id, deleted: { $ne: true } }).lean<TicketDocument>().exec();
     return doc ? decodeTicketDocument(doc) : null;
   }
 
@@ -68,7 +103,8 @@ export class TicketsReadModel {
    * `escapeKey` per segment), sorted/paged as asked.
    */
   async find(filter: FilterQuery<TicketDocument>, options: TicketFindOptions = {}): Promise<TicketDocument[]> {
-    const docs = await this.model
+    const { tickets } = await this.live();
+    const docs = await tickets
       .find({ ...filter, deleted: { $ne: true } })
       .sort(options.sort ?? { created_at: -1 })
       .skip(options.skip ?? 0)
@@ -79,21 +115,24 @@ export class TicketsReadModel {
   }
 
   /** Number of live tickets matching `filter` (same filter rules as {@link find}). */
-  count(filter: FilterQuery<TicketDocument>): Promise<number> {
-    return this.model.countDocuments({ ...filter, deleted: { $ne: true } }).exec();
+  async count(filter: FilterQuery<TicketDocument>): Promise<number> {
+    const { tickets } = await this.live();
+    return tickets.countDocuments({ ...filter, deleted: { $ne: true } }).exec();
   }
 
   /**
    * Read-your-writes wait (config READ_YOUR_WRITES_TIMEOUT_MS): resolves `true` as soon as the document of
    * `key` has applied the event at global `position` or a later one (`last_position >= position`, also for a
-   * deleted document), `false` after `timeoutMs` ms. Polls every `pollMs` ms (default 15).
+   * deleted document), `false` after `timeoutMs` ms. Polls every `pollMs` ms (default 15), on the live
+   * generation (so a switch during the wait is followed).
    */
   async waitForPosition(key: ResourceKey, position: bigint, timeoutMs: number, pollMs = 15): Promise<boolean> {
     const _id = resourcePath({ ...key, subpath: normalizeSubpath(key.subpath) });
     const target = toSafeNumber(position);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const doc = await this.model.findOne({ _id }, { last_position: 1 }).lean<{ last_position?: number }>().exec();
+      const { tickets } = await this.live();
+      const doc = await tickets.findOne({ _id }, { last_position: 1 }).lean<{ last_position?: number }>().exec();
       if (doc && typeof doc.last_position === 'number' && doc.last_position >= target) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
@@ -105,14 +144,28 @@ export class TicketsReadModel {
    * Dashboard counters of a space (ARCHITECTURE.md "Read models": O(1) reads), optionally of one dimension.
    * Counters that dropped to zero stay as documents with `open: 0, closed: 0`.
    */
-  counts(space_name: string, dimension?: CounterDimension): Promise<TicketCounterDocument[]> {
+  async counts(space_name: string, dimension?: CounterDimension): Promise<TicketCounterDocument[]> {
     const filter: FilterQuery<TicketCounterDocument> = dimension ? { space_name, dimension } : { space_name };
-    return this.counters.find(filter).sort({ dimension: 1, key: 1 }).lean<TicketCounterDocument[]>().exec();
+    const { counters } = await this.live();
+    return counters.find(filter).sort({ dimension: 1, key: 1 }).lean<TicketCounterDocument[]>().exec();
   }
 
   /** See {@link toTicketView}. */
   toTicketView(doc: TicketDocument, options?: TicketViewOptions): TicketView {
     return toTicketView(doc, options);
+  }
+
+  private modelsOf(generation: ReadModelGeneration): TicketModels {
+    return {
+      generation,
+      tickets: modelOnCollection<TicketDocument>(this.connection, TICKET_MODEL_NAME, ticketSchema, generation.collections.tickets),
+      counters: modelOnCollection<TicketCounterDocument>(
+        this.connection,
+        TICKET_COUNTER_MODEL_NAME,
+        ticketCounterSchema,
+        generation.collections.ticket_counters,
+      ),
+    };
   }
 }
 

@@ -1,0 +1,163 @@
+import type { FilterQuery } from 'mongoose';
+import type { CounterDimension, TicketCounterDocument } from '../tickets/ticket-counters';
+import type { TicketDocument } from '../tickets/ticket.schema';
+import type { TicketsReadModel } from '../tickets/tickets.read-model';
+
+/** Open and closed live tickets (one counter of `ticket_counters`, docs/read-models.md). */
+export interface OpenClosed {
+  readonly open: number;
+  readonly closed: number;
+}
+
+/**
+ * The dashboard counters of one space, from `ticket_counters` (ARCHITECTURE.md "Read models": kept
+ * incrementally, so reading them is one small indexed query, never a scan of `tickets`): all live tickets, and
+ * per state, per assignee (`owner`), per team (`group`) and per workflow. Counters at zero are left out.
+ */
+export interface TicketCounterSummary {
+  readonly all: OpenClosed;
+  readonly state: Readonly<Record<string, OpenClosed>>;
+  readonly owner: Readonly<Record<string, OpenClosed>>;
+  readonly group: Readonly<Record<string, OpenClosed>>;
+  readonly workflow: Readonly<Record<string, OpenClosed>>;
+}
+
+/** Age buckets of open tickets, by `created_at`: `<1d`, `1-7d`, `7-30d`, `>30d` (boundaries in whole days). */
+export type AgeBucket = '<1d' | '1-7d' | '7-30d' | '>30d';
+
+/** Tickets created and closed on one UTC day. */
+export interface DayActivity {
+  /** `YYYY-MM-DD` (UTC). */
+  readonly date: string;
+  /** Live tickets whose `created_at` falls on this day. */
+  readonly created: number;
+  /** Tickets closed now whose closing falls on this day (see {@link DashboardSummary.closed_basis}). */
+  readonly closed: number;
+}
+
+/** `GET /dashboards/{space}/summary` (docs/query-api.md). */
+export interface DashboardSummary {
+  readonly space_name: string;
+  /** The instant the summary was computed for (ISO-8601). */
+  readonly generated_at: string;
+  readonly counters: TicketCounterSummary;
+  /** Open live tickets per age bucket. */
+  readonly open_age: Readonly<Record<AgeBucket, number>>;
+  /** The last `days` UTC days, oldest first, today (partial) last. */
+  readonly per_day: readonly DayActivity[];
+  /**
+   * How `closed` per day is dated: by the ticket's `closed_at` where the read model has one, otherwise by its
+   * `updated_at` (the last attribute change, normally the closing transition; a later update or assignment of
+   * a closed ticket moves it to that later day).
+   */
+  readonly closed_basis: 'closed_at, else updated_at';
+}
+
+/** Options of {@link TicketDashboard.summary}. */
+export interface SummaryOptions {
+  /** "Now" (the caller's clock; tests pass a fixed instant). */
+  readonly now: Date;
+  /** Days of `per_day`, 1..90; default 14. */
+  readonly days?: number;
+}
+
+/** Most days `per_day` covers. */
+export const MAX_SUMMARY_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+/** Count queries run at once by a summary (each is one indexed `countDocuments`). */
+const CONCURRENCY = 8;
+
+/**
+ * The dashboard counters of `space_name` from their documents (pure): grouped by dimension, zero counters
+ * dropped. Keys are the states, users, teams and workflows as stored.
+ */
+export function summarizeCounters(counters: readonly TicketCounterDocument[]): TicketCounterSummary {
+  const by = (dimension: CounterDimension) =>
+    Object.fromEntries(
+      counters
+        .filter((c) => c.dimension === dimension && (c.open !== 0 || c.closed !== 0))
+        .map((c) => [c.key, { open: c.open, closed: c.closed }]),
+    );
+  const all = counters.find((c) => c.dimension === 'all');
+  return {
+    all: { open: all?.open ?? 0, closed: all?.closed ?? 0 },
+    state: by('state'),
+    owner: by('owner'),
+    group: by('group'),
+    workflow: by('workflow'),
+  };
+}
+
+/**
+ * Dashboard reads of one space: the incrementally kept counters (O(1): one indexed read of `ticket_counters`)
+ * and a summary that adds open-ticket ages and per-day activity, each figure one `countDocuments` on indexed
+ * `tickets` fields (`space_name`, `is_open`, `created_at`), a bounded number per summary (4 + 2 x days).
+ */
+export class TicketDashboard {
+  constructor(private readonly tickets: TicketsReadModel) {}
+
+  /** The counters of `space_name` (see {@link TicketCounterSummary}). */
+  async counters(space_name: string): Promise<TicketCounterSummary> {
+    return summarizeCounters(await this.tickets.counts(space_name));
+  }
+
+  /** The summary of `space_name` at `options.now` (see {@link DashboardSummary}). */
+  async summary(space_name: string, options: SummaryOptions): Promise<DashboardSummary> {
+    const now = options.now.getTime();
+    const days = Math.max(1, Math.min(MAX_SUMMARY_DAYS, Math.trunc(options.days ?? 14)));
+    const ago = (n: number) => new Date(now - n * DAY_MS);
+    const open = (created_at: Record<string, Date>): FilterQuery<TicketDocument> => ({ space_name, is_open: true, created_at });
+    const ageQueries: [AgeBucket, FilterQuery<TicketDocument>][] = [
+      ['<1d', open({ $gt: ago(1) })],
+      ['1-7d', open({ $gt: ago(7), $lte: ago(1) })],
+      ['7-30d', open({ $gt: ago(30), $lte: ago(7) })],
+      ['>30d', open({ $lte: ago(30) })],
+    ];
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    const dayStarts = Array.from({ length: days }, (_, i) => today - (days - 1 - i) * DAY_MS);
+    const dayQueries = dayStarts.flatMap((start): FilterQuery<TicketDocument>[] => {
+      const day = { $gte: new Date(start), $lt: new Date(start + DAY_MS) };
+      return [
+        { space_name, created_at: day },
+        {
+          space_name,
+          is_open: false,
+          $or: [{ closed_at: day }, { closed_at: { $exists: false }, updated_at: day }],
+        },
+      ];
+    });
+    const [counters, counts] = await Promise.all([
+      this.counters(space_name),
+      mapLimit([...ageQueries.map(([, q]) => q), ...dayQueries], CONCURRENCY, (q) => this.tickets.count(q)),
+    ]);
+    const ageCounts = counts.slice(0, ageQueries.length);
+    const dayCounts = counts.slice(ageQueries.length);
+    return {
+      space_name,
+      generated_at: options.now.toISOString(),
+      counters,
+      open_age: Object.fromEntries(ageQueries.map(([bucket], i) => [bucket, ageCounts[i]])) as Record<AgeBucket, number>,
+      per_day: dayStarts.map((start, i) => ({
+        date: new Date(start).toISOString().slice(0, 10),
+        created: dayCounts[2 * i],
+        closed: dayCounts[2 * i + 1],
+      })),
+      closed_basis: 'closed_at, else updated_at',
+    };
+  }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
