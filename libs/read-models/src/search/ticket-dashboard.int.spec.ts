@@ -179,7 +179,7 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
       const day = (date: Date | string) => new Date(date).toISOString().slice(0, 10);
       for (const { date, created, closed } of summary.per_day) {
         expect({ date, created }).toEqual({ date, created: docs.filter((d) => day(d.created_at) === date).length });
-        expect({ date, closed }).toEqual({ date, closed: docs.filter((d) => !d.is_open && day(d.updated_at) === date).length });
+        expect({ date, closed }).toEqual({ date, closed: docs.filter((d) => !d.is_open && day(d.closed_at ?? d.updated_at) === date).length });
       }
       expect(summary.per_day.some((d) => d.created > 0)).toBe(true);
       expect(summary.per_day.some((d) => d.closed > 0)).toBe(true);

@@ -59,6 +59,14 @@ describe('ticket details projection: event -> write', () => {
   });
 
   describe('TicketProgressed', () => {
+    it('clears closed_at when a transition reopens the ticket', () => {
+      const { write } = writeOf(
+        ticketCreated(key),
+        ticketProgressed('done', 'new', true, { action: 'reopen', actor: 'bob', resolution_reason: null }),
+      );
+      expect(write.kind === 'update' && (write.update.$set as Record<string, unknown>)['closed_at']).toBeNull();
+    });
+
     it('sets state, is_open, resolution and the collaborator of the action, and appends the comment', () => {
       const { write } = writeOf(
         ticketCreated(key),
@@ -70,6 +78,7 @@ describe('ticket details projection: event -> write', () => {
           $set: {
             state: 'done',
             is_open: false,
+            closed_at: new Date('2025-01-02T00:00:00.000Z'),
             resolution_reason: 'fixed',
             'collaborators.close%2Eit': 'bob',
             updated_at: new Date('2025-01-02T00:00:00.000Z'),

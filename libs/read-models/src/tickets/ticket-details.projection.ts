@@ -135,6 +135,8 @@ export function ticketWriteFor(event: RecordedEvent): TicketWrite {
         comments: (data.comments ?? []).map((c) => commentRecord(c, at)),
         created_at: at(data.created_at),
         updated_at: at(data.updated_at ?? data.created_at),
+        // A snapshot does not say when its ticket closed: its last change is the closest known instant.
+        closed_at: data.is_open ? null : at(data.updated_at ?? data.created_at),
         ...guardFields,
         deleted: false,
         moved_to: null,
@@ -146,6 +148,7 @@ export function ticketWriteFor(event: RecordedEvent): TicketWrite {
       const set: Document = {
         state: d.state,
         is_open: d.is_open,
+        closed_at: d.is_open ? null : toDate(d.at, event.recorded_at),
         resolution_reason: d.resolution_reason ?? null,
         [`collaborators.${escapeKey(d.action)}`]: d.actor,
       };

@@ -65,6 +65,8 @@ export interface TicketDocument {
   readonly comments: readonly CommentRecord[];
   readonly created_at: Date;
   readonly updated_at: Date;
+  /** When the ticket entered a closed state (`null` while open; cleared by a reopen). Since v1.1. */
+  readonly closed_at: Date | null;
   readonly revision: number;
   readonly last_position: number;
   /** True once deleted or moved away: the document then disappears from queries but stays for audit. */
@@ -119,6 +121,7 @@ export const ticketSchema = new Schema(
     comments: [commentSchema],
     created_at: Date,
     updated_at: Date,
+    closed_at: { type: Date, default: null },
     revision: Number,
     last_position: Number,
     deleted: Boolean,
@@ -143,3 +146,6 @@ ticketSchema.index({ workflow_shortname: 1 });
 ticketSchema.index({ tags: 1 });
 ticketSchema.index({ 'reporter.msisdn': 1 });
 ticketSchema.index({ created_at: 1 });
+// Dashboards: open tickets by age, closed per day.
+ticketSchema.index({ space_name: 1, is_open: 1, created_at: 1 });
+ticketSchema.index({ space_name: 1, closed_at: 1 });
