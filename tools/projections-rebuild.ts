@@ -68,7 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
         lastReport = Date.now();
         console.log(
           `generation ${target.version}: position ${lag.position ?? 'start'} of ${lag.head_position ?? 'empty'}, ` +
-            `${lag.behind}${lag.behind_capped ? '+' : ''} behind, ${lag.events_processed} processed`,
+            `${lag.events_processed} events processed, oldest waiting event ${lag.lag_ms} ms old`,
         );
       },
     };

@@ -19,6 +19,9 @@ import {
 } from '@tickets/read-models';
 import { ProjectionMetrics, type IntegrationEventsLag } from './projection.metrics';
 
+/** How long shutdown waits for Kafka to acknowledge the queued messages, in ms. */
+const SHUTDOWN_FLUSH_MS = 5000;
+
 /** The publisher's progress: its runner's lag plus what Kafka has not acknowledged yet. */
 export interface IntegrationEventsStatus extends ProjectionLag {
   readonly publisher: BatchingPublisherStatus;
@@ -92,7 +95,14 @@ export class IntegrationEventsWorker implements OnApplicationBootstrap, BeforeAp
 
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.runner || !this.publisher) return;
-    // Stopping stores the checkpoint after a last flush; what is still unacknowledged is re-published after a restart.
+    // Kafka gets a few seconds to take what is queued; past that (broker down) the publisher stops, so shutdown
+    // is not held up. Stopping the runner stores the checkpoint only after a successful flush; whatever is
+    // still unacknowledged is re-published after a restart (at least once).
+    const flushed = await Promise.race([
+      this.publisher.flush().then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_FLUSH_MS).unref()),
+    ]);
+    if (!flushed) this.publisher.stop();
     await this.runner.stop();
     this.publisher.stop();
     await this.producer?.disconnect().catch(() => undefined);

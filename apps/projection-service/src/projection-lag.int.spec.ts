@@ -57,13 +57,13 @@ describe('projection lag reporting', () => {
       await writer;
       expect(stalled).toMatchObject({ status: 503, projection: { status: 'down', running: true, stalled: true } });
       expect(stalled!.projection.behind).toBeGreaterThanOrEqual(2);
-      expect(stalled!.projection.lag_ms).toBeGreaterThanOrEqual(1500);
+      expect(stalled!.projection.lag_ms).toBeGreaterThan(0); // age of the oldest waiting event (the stuck one)
       expect(stalled!.projection.last_error).toMatch(/not a ticket stream id/);
 
       const after = await health();
       expect(after.projection.behind).toBe(appended + 1);
       expect(await gauge('projection_lag_events')).toBe(appended + 1);
-      expect(await gauge('projection_lag_ms')).toBeGreaterThanOrEqual(1500);
+      expect(await gauge('projection_lag_ms')).toBeGreaterThanOrEqual(2000); // the writer ran 2.5 s after the stuck event
     });
   });
 });

@@ -32,7 +32,7 @@ export interface ReadModelSwitchOptions {
   readonly leaseMs?: number;
   /** How often progress is checked (default 200). */
   readonly pollMs?: number;
-  /** Called at each check with the runner's lag (progress reports). */
+  /** Called at each check with the runner's lag (progress reports; `behind` is 0 or 1 here, compare positions). */
   readonly onProgress?: (lag: ProjectionLag, target: ReadModelGeneration) => void;
   /** Aborts before the switch: the runner stops and a fresh generation is dropped. */
   readonly signal?: AbortSignal;
@@ -128,7 +128,16 @@ async function prepareAndSwitch(
     if (fresh) await dropGeneration(options.connection, aliases, to);
     const models = new ReadModels(options.connection, fixedGeneration(to));
     await models.ensureIndexes();
-    runner = new ProjectionRunner({ name: to.checkpoint, store: options.store, projections: models.projections(), checkpoints: models.checkpoints, logger });
+    // lagCountLimit 1: the progress check only needs "anything waiting?" and the oldest waiting event's age;
+    // counting up to 1000 waiting events every poll would compete with the rebuild for the store.
+    runner = new ProjectionRunner({
+      name: to.checkpoint,
+      store: options.store,
+      projections: models.projections(),
+      checkpoints: models.checkpoints,
+      lagCountLimit: 1,
+      logger,
+    });
     logger.log(`rebuild: ${fresh ? 'building' : 'catching up'} generation ${to.version} (${to.collections.tickets}, checkpoint ${to.checkpoint}); live: ${from.version}`);
     await runner.start();
     for (;;) {
