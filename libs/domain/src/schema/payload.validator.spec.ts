@@ -62,3 +62,20 @@ describe('payload validation (TICKETS.md section 5)', () => {
     });
   });
 });
+
+describe('when a schema pattern backtracks catastrophically in a backtracking engine', () => {
+  it('validates in linear time (RE2) and still reports the failing path', () => {
+    const schema = { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } };
+    // A backtracking engine needs about 2^5000 steps here (this test would never end); RE2 is linear.
+    expect(() => validatePayload(schema, { code: `${'a'.repeat(5000)}!` })).toThrow(/\/body\/code must match pattern/);
+    expect(() => validatePayload(schema, { code: 'aaaa' })).not.toThrow();
+  });
+
+  it('keeps each schema on its own pattern', () => {
+    const digits = { type: 'object', properties: { n: { type: 'string', pattern: '^[0-9]{3}$' } } };
+    const letters = { type: 'object', properties: { n: { type: 'string', pattern: '^[a-z]{3}$' } } };
+    expect(() => validatePayload(digits, { n: '123' })).not.toThrow();
+    expect(() => validatePayload(letters, { n: 'abc' })).not.toThrow();
+    expect(() => validatePayload(letters, { n: '123' })).toThrow(ValidationError);
+  });
+});

@@ -1,5 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
 import { ValidationError } from '../shared/errors';
 
 /** A JSON Schema (draft-7) as stored in a `schema` resource (TICKETS.md section 5). */
@@ -18,10 +19,19 @@ export interface PayloadViolation {
 // One Ajv instance for the process (a compiler, not a connection). `addUsedSchema: false` so two versions of a
 // schema with the same `$id` do not collide; `strict: false` because draft-7 allows unknown keywords (Dmart
 // schemas carry e.g. UI hints), while `validateSchema` (default) still refuses schemas that break the meta-schema.
+// Schema `pattern`s are user input: they run on RE2 (re2js, linear time), so a pattern such as `^(a+)+$` cannot
+// stall command processing with catastrophic backtracking (ajv's `code.regExp` option).
+const re2 = (pattern: string, flags: string) => {
+  const compiled = RE2JS.compile(pattern, flags.includes('i') ? RE2JS.CASE_INSENSITIVE : 0);
+  // ajv keys its cache of compiled patterns by `toString()`: it must name the pattern.
+  return { test: (value: string) => compiled.test(value), toString: () => `/${pattern}/${flags}` };
+};
+re2.code = 'RE2JS';
+
 let ajv: Ajv | undefined;
 const compiler = (): Ajv => {
   if (ajv === undefined) {
-    ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false });
+    ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false, logger: false, code: { regExp: re2 } });
     addFormats(ajv);
   }
   return ajv;
