@@ -6,7 +6,8 @@ import { loadConfig } from '@tickets/config';
 /**
  * `npm start`: runs the three services from dist/ in the foreground (the local servers are started first by
  * deploy/local/infra.sh), prefixes their log lines with the service name, waits until every `/health`
- * answers 200, and stops them all on Ctrl-C / SIGTERM (or when one of them exits).
+ * answers 200, restarts a service that exits (at most `MAX_RESTARTS` times a minute, then gives up and
+ * stops all), and stops them all on Ctrl-C / SIGTERM.
  */
 const root = resolve(__dirname, '..', '..');
 const config = loadConfig();
@@ -16,6 +17,8 @@ const services = [
   { name: 'gateway', port: config.GATEWAY_PORT },
 ] as const;
 const READY_TIMEOUT_MS = 90_000;
+const MAX_RESTARTS = 5;
+const restarts = new Map<string, number[]>();
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
@@ -31,10 +34,18 @@ function launch(name: string): ChildProcess {
   }
   child.on('exit', (code, signal) => {
     children.delete(name);
-    if (!stopping) {
-      process.stderr.write(`[start] ${name} exited (code ${code}, signal ${signal}); stopping the others\n`);
+    if (stopping) return;
+    const recent = (restarts.get(name) ?? []).filter((at) => Date.now() - at < 60_000);
+    if (recent.length >= MAX_RESTARTS) {
+      process.stderr.write(`[start] ${name} exited (code ${code}, signal ${signal}) ${MAX_RESTARTS} times in a minute; stopping all\n`);
       void stop(1);
+      return;
     }
+    restarts.set(name, [...recent, Date.now()]);
+    process.stderr.write(`[start] ${name} exited (code ${code}, signal ${signal}); restarting it\n`);
+    setTimeout(() => {
+      if (!stopping) children.set(name, launch(name));
+    }, 1000);
   });
   return child;
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import type { Consumer } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@tickets/config';
 import { topicNames } from '@tickets/contracts';
@@ -35,6 +36,14 @@ async function bootstrap(): Promise<void> {
   });
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
+  // kafkajs restarts its consumer after retriable errors only; after any other crash no command would be
+  // processed again while /health stayed green. Exit instead, so the supervisor (k8s, npm start) restarts it.
+  const [, consumer] = server.unwrap<[unknown, Consumer]>();
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    app.get(Logger).fatal({ err: payload.error }, 'commands consumer crashed for good; exiting');
+    void app.close().finally(() => process.exit(1));
+  });
   await app.listen(config.TICKET_SERVICE_PORT, config.BIND_HOST);
 }
 

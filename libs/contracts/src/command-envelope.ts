@@ -82,6 +82,11 @@ export function checkCommandEnvelope(value: unknown): EnvelopeCheck {
       return { ok: false, reason: `value is not JSON: ${(error as Error).message}`, errors: [] };
     }
   }
+  const nul = pathOfNul(candidate);
+  if (nul !== null) {
+    const errors = [{ path: nul, message: 'must not contain the NUL character (\\u0000)' }];
+    return { ok: false, reason: `invalid command envelope: ${nul} must not contain the NUL character (\\u0000)`, errors };
+  }
   if (!validateEnvelope(candidate)) {
     const errors = describe(validateEnvelope.errors ?? []);
     return {
@@ -95,3 +100,27 @@ export function checkCommandEnvelope(value: unknown): EnvelopeCheck {
 
 /** The JSON Schema document of the v1 envelope (served in docs and by tests). */
 export const COMMAND_ENVELOPE_SCHEMA = envelopeSchema;
+
+/**
+ * JSON pointer of the first string or key holding U+0000, or `null`. Event stores (PostgreSQL `jsonb`) and
+ * MongoDB cannot store it, so such a command is invalid rather than an unexpected failure.
+ */
+function pathOfNul(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = pathOfNul(value[i], `${path}/${i}`);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const here = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (key.includes('\u0000')) return here;
+      const found = pathOfNul(item, here);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}

@@ -29,7 +29,7 @@ export interface HandledCommand<State> {
   readonly position: bigint | null;
 }
 
-export interface HandleCommandOptions {
+export interface HandleCommandOptions<State = unknown> {
   /** Appends retried against fresh state after a revision conflict (config APPEND_MAX_RETRIES). */
   readonly maxRetries: number;
   /** Event metadata (command id, actor, correlation...), identical for every event of the command. */
@@ -39,6 +39,11 @@ export interface HandleCommandOptions {
    * key at append (TICKETS.md section 1).
    */
   readonly emptyStreamExpectation?: ExpectedRevision;
+  /**
+   * Checks the state the decided events lead to, before they are appended; throws (a DomainError) to refuse
+   * the command, e.g. a ticket grown beyond its size limit.
+   */
+  readonly check?: (stateAfter: State) => void;
   /** Receives the time spent in each stage of one attempt, in seconds (metrics). */
   readonly onStage?: (stage: 'read' | 'decide' | 'append', seconds: number) => void;
 }
@@ -72,7 +77,7 @@ export async function handleCommand<State, Cmd, Evt extends DomainEvent>(
   decider: Decider<State, Cmd, Evt>,
   /** Builds the command from the state read (e.g. to resolve the workflow version the ticket follows). */
   command: (state: State) => Cmd | Promise<Cmd>,
-  options: HandleCommandOptions,
+  options: HandleCommandOptions<State>,
 ): Promise<HandledCommand<State>> {
   const commandId = options.metadata.command_id;
   const onStage = options.onStage ?? (() => undefined);
@@ -92,6 +97,8 @@ export async function handleCommand<State, Cmd, Evt extends DomainEvent>(
     if (events.length === 0) {
       return { state, appended: [], redelivered: false, revision: last?.revision ?? null, position: last?.position ?? null };
     }
+    const after = events.reduce((s, e) => decider.evolve(s, e), state);
+    options.check?.(after);
     const expected: ExpectedRevision = last ? last.revision : (options.emptyStreamExpectation ?? 'no_stream');
     const firstRevision = last ? last.revision + 1n : 0n;
     started = process.hrtime.bigint();
@@ -107,7 +114,6 @@ export async function handleCommand<State, Cmd, Evt extends DomainEvent>(
         expected,
       );
       onStage('append', seconds(started));
-      const after = events.reduce((s, e) => decider.evolve(s, e), state);
       return {
         state: after,
         appended: events,

@@ -17,8 +17,15 @@ export interface CommandContext {
   readonly config: AppConfig;
 }
 
+/**
+ * A handler's answer: the result, and whether the command was accepted without any effect (`noop`: nothing
+ * appended, e.g. an assignment to the current owner), which the processor records so that a later
+ * redelivery answers the same instead of deciding again against a changed ticket.
+ */
+export type HandlerResult = CommandResult & { readonly noop?: boolean };
+
 /** One handler per command type (STYLE.md: no god service). Throws DomainError to refuse. */
-export type CommandHandler = (context: CommandContext) => Promise<CommandResult>;
+export type CommandHandler = (context: CommandContext) => Promise<HandlerResult>;
 
 /** Event metadata for every event of `envelope` (TICKETS.md section 7: actor, time, correlation, causation). */
 export function eventMetadata(envelope: CommandEnvelope): EventMetadata {

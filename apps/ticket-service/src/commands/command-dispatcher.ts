@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@tickets/config';
-import type { CommandEnvelope, CommandResult, CommandType } from '@tickets/contracts';
+import type { CommandEnvelope, CommandType } from '@tickets/contracts';
 import { EVENT_STORE, type EventStore } from '@tickets/event-store';
 import { APP_CONFIG } from '@tickets/platform';
 import { ResourceResolver } from '../application/resource-resolver';
 import { CommandMetrics } from './command-metrics';
-import { eventMetadata, type CommandHandler } from './command-context';
+import { eventMetadata, type CommandHandler, type HandlerResult } from './command-context';
 import { defineGroup, defineSchema, defineWorkflow } from './definition.handlers';
 import {
   addComment,
@@ -48,7 +48,7 @@ export class CommandDispatcher {
   ) {}
 
   /** @throws DomainError when the command is refused; store errors unchanged */
-  async dispatch(envelope: CommandEnvelope): Promise<CommandResult> {
+  async dispatch(envelope: CommandEnvelope): Promise<HandlerResult> {
     const actor = await this.resolver.actor(envelope.actor);
     return HANDLERS[envelope.type]({
       envelope,

@@ -9,7 +9,7 @@ import {
   type DmartError,
   type TopicNames,
 } from '@tickets/contracts';
-import { DomainError } from '@tickets/domain';
+import { ConcurrencyConflictError, DomainError } from '@tickets/domain';
 import { EVENT_STORE, type EventStore } from '@tickets/event-store';
 import { KafkaPublisher } from '@tickets/messaging';
 import { KAFKA_TOPICS } from '@tickets/platform';
@@ -17,8 +17,18 @@ import { deterministicUuid } from '../application/handle-command';
 import { CommandDispatcher } from './command-dispatcher';
 import { CommandMetrics } from './command-metrics';
 
-/** Event type recording a refused command in its `command-<id>` stream (so a redelivery answers the same). */
+/**
+ * Event types recording, in the command's `command-<id>` stream, an answer that left no event in the
+ * ticket's stream (a refusal, or an accepted no-op), so that a redelivery answers the same.
+ */
 const COMMAND_REJECTED = 'CommandRejected';
+const COMMAND_ANSWERED = 'CommandAnswered';
+
+/**
+ * Largest result published, in bytes (Kafka's default message limit is 1 MiB). Tickets are bounded below it
+ * (MAX_TICKET_BYTES); beyond it the result goes without the ticket view rather than not at all.
+ */
+const MAX_RESULT_BYTES = 900 * 1024;
 
 /** The coordinates of the Kafka message being processed (for the dead-letter copy). */
 export interface MessageCoordinates {
@@ -32,7 +42,8 @@ export interface MessageCoordinates {
  * Processes one message of `tickets.commands.v1` (ARCHITECTURE.md "Kafka contract"):
  * 1. checks the envelope against its JSON Schema; an unparseable or invalid message is answered `rejected`
  *    (code 422) and copied to `tickets.commands.dlq.v1` with the reason — it never blocks the partition;
- * 2. answers a command already refused before with the recorded refusal (same `command_id`, same result);
+ * 2. answers a command already refused (or accepted as a no-op) before with the recorded answer (same
+ *    `command_id`, same result); a concurrency conflict (409) is not recorded: it is transient;
  * 3. dispatches it (workflow rules, append), and publishes the result keyed by `command_id`.
  * A refusal (DomainError) is recorded, then answered `rejected`. An unexpected error is answered `failed`
  * (code 99) and dead-lettered when the event store is reachable (a bug, not an outage); otherwise it is
@@ -67,18 +78,23 @@ export class CommandProcessor {
     }
     const envelope: CommandEnvelope = { ...check.envelope, subpath: normalizeSubpath(check.envelope.subpath) };
 
-    const refusal = await this.recordedRefusal(envelope.command_id);
-    if (refusal) {
-      await this.publishResult(refusal, started, envelope.type);
-      return refusal;
+    const recorded = await this.recordedOutcome(envelope.command_id);
+    if (recorded) {
+      await this.publishResult(recorded, started, envelope.type);
+      return recorded;
     }
 
     let result: CommandResult;
     try {
-      result = await this.dispatcher.dispatch(envelope);
+      const { noop, ...answer } = await this.dispatcher.dispatch(envelope);
+      result = noop ? await this.recordOutcome(envelope, COMMAND_ANSWERED, answer) : answer;
     } catch (error) {
-      if (error instanceof DomainError) {
-        result = await this.recordRefusal(envelope, toDmartError(error));
+      if (error instanceof ConcurrencyConflictError) {
+        // Transient: answered, not recorded, so re-publishing the command tries again.
+        result = { command_id: envelope.command_id, status: 'rejected', error: toDmartError(error) };
+      } else if (error instanceof DomainError) {
+        const refusal: CommandResult = { command_id: envelope.command_id, status: 'rejected', error: toDmartError(error) };
+        result = await this.recordOutcome(envelope, COMMAND_REJECTED, refusal);
       } else if (await this.storeIsReachable()) {
         this.logger.error({ err: error, command_id: envelope.command_id }, 'command failed unexpectedly');
         const reason = error instanceof Error ? error.message : String(error);
@@ -96,22 +112,21 @@ export class CommandProcessor {
     return result;
   }
 
-  private async recordedRefusal(commandId: string): Promise<CommandResult | null> {
+  private async recordedOutcome(commandId: string): Promise<CommandResult | null> {
     const [event] = await this.store.readStream(streamIds.commandRejection(commandId), { max_count: 1 });
     return event ? (event.data as unknown as CommandResult) : null;
   }
 
-  /** Records the refusal once (`no_stream`); a concurrent duplicate's record wins and is returned instead. */
-  private async recordRefusal(envelope: CommandEnvelope, error: DmartError): Promise<CommandResult> {
+  /** Records the answer once (first write wins); a concurrent duplicate's record is returned instead. */
+  private async recordOutcome(envelope: CommandEnvelope, type: string, result: CommandResult): Promise<CommandResult> {
     const commandId = envelope.command_id;
-    const result: CommandResult = { command_id: commandId, status: 'rejected', error };
     const streamId = streamIds.commandRejection(commandId);
     await this.store.append(
       streamId,
       [
         {
           id: deterministicUuid(commandId, streamId, 0),
-          type: COMMAND_REJECTED,
+          type,
           data: result as unknown as Record<string, unknown>,
           metadata: {
             command_id: commandId,
@@ -124,12 +139,14 @@ export class CommandProcessor {
       ],
       'any',
     );
-    return (await this.recordedRefusal(commandId)) ?? result;
+    return (await this.recordedOutcome(commandId)) ?? result;
   }
 
   private async publishResult(result: CommandResult, started: bigint, type: string): Promise<void> {
     const publishing = process.hrtime.bigint();
-    await this.publisher.publish(this.topics.commandResults, result.command_id, result);
+    const fits = Buffer.byteLength(JSON.stringify(result)) <= MAX_RESULT_BYTES;
+    const { ticket: _ticket, ...withoutTicket } = result;
+    await this.publisher.publish(this.topics.commandResults, result.command_id, fits ? result : withoutTicket);
     this.metrics.observeStage('publish', Number(process.hrtime.bigint() - publishing) / 1e9);
     this.metrics.observe(type, result.status, Number(process.hrtime.bigint() - started) / 1e9);
   }

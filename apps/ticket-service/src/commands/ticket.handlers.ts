@@ -2,6 +2,7 @@ import { resourcePath, streamIds, ticketView, type CommandResult } from '@ticket
 import {
   AlreadyExistsError,
   ticketDecider,
+  ValidationError,
   ticketSnapshot,
   type ActiveTicket,
   type AttributeChanges,
@@ -13,17 +14,32 @@ import {
   type TicketState,
 } from '@tickets/domain';
 import { deterministicUuid, foldRecorded, handleCommand, type HandledCommand } from '../application/handle-command';
-import type { CommandContext, CommandHandler } from './command-context';
+import type { CommandContext, CommandHandler, HandlerResult } from './command-context';
 
 /** Attempts at an `auto` shortname before giving up; a collision is retried, never surfaced (TICKETS.md 1). */
 const AUTO_SHORTNAME_ATTEMPTS = 5;
 
+/**
+ * Largest ticket (its JSON view, in bytes) a command may produce. Every result carries the ticket and must
+ * fit in one Kafka message (1 MiB by default), and the read model stores it as one document.
+ */
+export const MAX_TICKET_BYTES = 512 * 1024;
+
+/** @throws ValidationError (422) when the ticket after the command would exceed `MAX_TICKET_BYTES` */
+function checkTicketSize(state: TicketState): void {
+  if (state.status !== 'active') return;
+  const bytes = Buffer.byteLength(JSON.stringify(ticketView(state)));
+  if (bytes > MAX_TICKET_BYTES) {
+    throw new ValidationError(`the ticket would grow to ${bytes} bytes; at most ${MAX_TICKET_BYTES} bytes are allowed`);
+  }
+}
+
 type TicketCommandBuilder = (state: TicketState) => TicketCommand | Promise<TicketCommand>;
 
 /** Runs one ticket command on the ticket's stream and answers with the ticket after it. */
-async function runOnTicket(ctx: CommandContext, key: ResourceKey, build: TicketCommandBuilder): Promise<CommandResult> {
-  const handled = await handleCommand(ctx.store, streamIds.ticket(key), ticketDecider, build, ctx.options);
-  return succeeded(ctx, key, handled);
+async function runOnTicket(ctx: CommandContext, key: ResourceKey, build: TicketCommandBuilder): Promise<HandlerResult> {
+  const handled = await handleCommand(ctx.store, streamIds.ticket(key), ticketDecider, build, { ...ctx.options, check: checkTicketSize });
+  return { ...succeeded(ctx, key, handled), ...(handled.appended.length === 0 && !handled.redelivered ? { noop: true } : {}) };
 }
 
 function succeeded(ctx: CommandContext, key: ResourceKey, handled: HandledCommand<TicketState>): CommandResult {
@@ -152,9 +168,23 @@ export const unlockTicket: CommandHandler = (ctx) =>
   runOnTicket(ctx, keyOf(ctx), () => ({ type: 'UnlockTicket', data: {}, metadata: ctx.metadata }));
 
 /** AddComment (TICKETS.md section 4, comments): the comment is an attachment kept in the ticket's stream. */
-export const addComment: CommandHandler = (ctx) => {
+export const addComment: CommandHandler = async (ctx) => {
   const { body, shortname } = payloadOf<{ body: string; shortname?: string }>(ctx);
-  return runOnTicket(ctx, keyOf(ctx), () => ({ type: 'AddComment', data: newComment(ctx, body, shortname), metadata: ctx.metadata }));
+  const comment = newComment(ctx, body, shortname);
+  const result = await runOnTicket(ctx, keyOf(ctx), () => ({ type: 'AddComment', data: comment, metadata: ctx.metadata }));
+  const ticket = keyOf(ctx);
+  return {
+    ...result,
+    // The answer names the comment itself (a Dmart comment record), not only the ticket it is attached to.
+    resource: {
+      uuid: comment.uuid,
+      shortname: comment.shortname,
+      subpath: `${ticket.subpath}/${ticket.shortname}`,
+      owner_shortname: ctx.envelope.actor.shortname,
+      created_at: ctx.envelope.issued_at,
+      payload: { content_type: 'comment', body: comment.body },
+    },
+  };
 };
 
 /** DeleteTicket (TICKETS.md section 4, delete): gone from queries, events kept; exact key only. */
@@ -176,6 +206,7 @@ export const moveTicket: CommandHandler = async (ctx) => {
     subpath: requested.subpath ?? from.subpath,
     shortname: requested.shortname ?? from.shortname,
   };
+  if (resourcePath(to) === resourcePath(from)) throw new ValidationError('a move needs a new subpath or shortname');
   const destination = await ctx.store.readStream(streamIds.ticket(to));
   const placedByThisCommand = destination.some((e) => e.metadata.command_id === ctx.envelope.command_id);
   if (!placedByThisCommand && foldRecorded(ticketDecider, destination).status === 'active') {

@@ -59,6 +59,51 @@ describe('commands published straight to Kafka', () => {
     });
   });
 
+  describe('when a command that changed nothing is delivered again after the ticket changed', () => {
+    it('answers as the first time and has no effect (the no-op answer is recorded)', async () => {
+      const create = envelope('CreateTicket', key('noop_1'), { workflow_shortname: 'support' });
+      await kafka.publish(create);
+      await kafka.resultsFor(create.command_id);
+      const toOwner = envelope('AssignTicket', key('noop_1'), { owner_shortname: 'billing_service' }); // already the owner
+      await kafka.publish(toOwner);
+      const [first] = await kafka.resultsFor(toOwner.command_id);
+      expect(first).toMatchObject({ status: 'succeeded', ticket: { owner_shortname: 'billing_service' } });
+
+      const toCarol = envelope('AssignTicket', key('noop_1'), { owner_shortname: 'carol' });
+      await kafka.publish(toCarol);
+      await kafka.resultsFor(toCarol.command_id);
+      await kafka.publish(toOwner);
+      const both = await kafka.resultsFor(toOwner.command_id, 2);
+      expect(both[1]).toEqual(first);
+
+      const check = envelope('UnlockTicket', key('noop_1'), {});
+      await kafka.publish(check);
+      const [after] = await kafka.resultsFor(check.command_id);
+      expect(after.ticket).toMatchObject({ owner_shortname: 'carol' });
+    });
+  });
+
+  describe('when a ticket would outgrow the size limit', () => {
+    it('refuses the command with 422 and keeps processing others', async () => {
+      const create = envelope('CreateTicket', key('big_1'), { workflow_shortname: 'support', payload: { content_type: 'json', body: {} } });
+      await kafka.publish(create);
+      await kafka.resultsFor(create.command_id);
+      const chunk = 'x'.repeat(300 * 1024);
+      const first = envelope('PatchTicket', key('big_1'), { payload: { body: { a: chunk } } });
+      const second = envelope('PatchTicket', key('big_1'), { payload: { body: { b: chunk } } });
+      await kafka.publish(first);
+      await kafka.publish(second);
+      expect((await kafka.resultsFor(first.command_id))[0]?.status).toBe('succeeded');
+      const [refused] = await kafka.resultsFor(second.command_id);
+      expect(refused).toMatchObject({ status: 'rejected', error: { code: 422 } });
+      expect(refused.error!.message).toMatch(/bytes/);
+
+      const next = envelope('CreateTicket', key('after_big'), { workflow_shortname: 'support' });
+      await kafka.publish(next);
+      expect((await kafka.resultsFor(next.command_id))[0]?.status).toBe('succeeded');
+    });
+  });
+
   describe('when a message is unparseable or invalid', () => {
     it('rejects it, dead-letters it with the reason, and goes on with the next command', async () => {
       await kafka.publishRaw(`${space}/tickets/poison`, '{not json');
