@@ -45,7 +45,9 @@ async function bootstrap(): Promise<void> {
     app,
     new DocumentBuilder()
       .setTitle('Tickets gateway')
-      .setDescription("Dmart-compatible ticket API (see docs/http-api.md)")
+      .setDescription(
+        'Dmart-compatible ticket API: see docs/dmart-compatibility.md (the API, its fixes and decisions) and docs/query-api.md (queries)',
+      )
       .setVersion('1')
       .addBearerAuth()
       .build(),

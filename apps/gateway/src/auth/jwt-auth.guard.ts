@@ -3,6 +3,7 @@ import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import type { Request } from 'express';
 import type { EnvelopeActor } from '@tickets/contracts';
 import { DmartException } from '../errors/dmart-exception';
+import { SHORTNAME } from '../managed/managed-request.dto';
 
 /** Claims the gateway reads from a bearer token (ARCHITECTURE.md "Services"). */
 export interface TokenClaims {
@@ -36,7 +37,7 @@ export class JwtAuthGuard implements CanActivate {
       if (error instanceof TokenExpiredError) throw new DmartException({ type: 'auth', code: 48, message: 'token expired' });
       throw new DmartException({ type: 'auth', code: 47, message: 'invalid token' });
     }
-    if (typeof claims.sub !== 'string' || !/^[\p{L}\p{N}_]{1,64}$/u.test(claims.sub)) {
+    if (typeof claims.sub !== 'string' || !SHORTNAME.test(claims.sub)) {
       throw new DmartException({ type: 'auth', code: 47, message: 'invalid token: sub must be a user shortname' });
     }
     request.actor = {

@@ -180,6 +180,14 @@ describe('a ticket life cycle through the HTTP API', () => {
         attributes: { payload: { content_type: 'comment', body: 'any news?' } },
       });
       expect(comment.status).toBe(200);
+      expect(comment.body.records).toEqual([
+        expect.objectContaining({
+          resource_type: 'comment',
+          shortname: expect.stringMatching(/^[0-9a-f]{8}$/),
+          subpath: `tickets/${ticket}`,
+          attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: 'any news?' } }),
+        }),
+      ]);
       const read = await entry(ticket, 'tickets', '?retrieve_attachments=true');
       expect(read.body.attachments.comment).toEqual([
         expect.objectContaining({ attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: 'any news?' } }) }),
@@ -193,6 +201,7 @@ describe('a ticket life cycle through the HTTP API', () => {
       await create(alice, 'abcd');
       const deleted = await request(alice, 'delete', { resource_type: 'ticket', shortname: 'abc', subpath: 'tickets' });
       expect(deleted.status).toBe(200);
+      expect(deleted.body.records).toEqual([expect.objectContaining({ resource_type: 'ticket', shortname: 'abc', subpath: 'tickets' })]);
       expect((await entry('abc')).status).toBe(404);
       expect((await entry('abcd')).status).toBe(200);
     });

@@ -7,8 +7,13 @@ import { DmartException, httpStatusFor } from './dmart-exception';
 /**
  * The gateway's one error mapping (STYLE.md): every error leaves as Dmart's envelope
  * `{"status": "failed", "error": {type, code, message, info?}}` (TICKETS.md section 6).
- * - DmartException: as is; DomainError: its code; HttpException (routing, body parser): code 422 for
- *   4xx request problems, the status kept; anything else: 500 with code 99, details only in the log.
+ * - DmartException: as is; DomainError: its code; HttpException (routing; Nest turns a body that is not
+ *   JSON into a 400 BadRequestException): code 422 for 4xx request problems, the status kept;
+ * - errors carrying a numeric `status` 400-499 (body-parser's others, e.g. `entity.too.large` 413,
+ *   `encoding.unsupported` 415): that status with code 422;
+ * - the health check's 503 (@nestjs/terminus `{status: 'error', info, error, details}`) passes unchanged, so
+ *   it still names the dependency that is down;
+ * - anything else: 500 with code 99, details only in the log.
  */
 @Catch()
 export class DmartExceptionFilter implements ExceptionFilter {
@@ -16,6 +21,11 @@ export class DmartExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const health = healthCheckFailure(exception);
+    if (health) {
+      response.status(health.status).json(health.body);
+      return;
+    }
     const [status, error] = this.toEnvelope(exception);
     response.status(status).json({ status: 'failed', error });
   }
@@ -36,7 +46,32 @@ export class DmartExceptionFilter implements ExceptionFilter {
       if (status === 404) return [404, { type: 'request', code: 220, message }];
       return [status, { type: 'request', code: status < 500 ? 422 : 99, message }];
     }
+    const clientError = requestError(exception);
+    if (clientError) return [clientError.status, { type: 'request', code: 422, message: clientError.message }];
     this.logger.error({ err: exception }, 'unhandled error');
     return [500, { type: 'internal', code: 99, message: 'unexpected error' }];
   }
+}
+
+/** The failing health check's own answer (terminus' `HealthCheckResult`), if `exception` is one. */
+function healthCheckFailure(exception: unknown): { status: number; body: object } | undefined {
+  if (!(exception instanceof HttpException)) return undefined;
+  const body = exception.getResponse();
+  if (typeof body !== 'object' || body === null) return undefined;
+  const result = body as Record<string, unknown>;
+  if (result['status'] !== 'error' || typeof result['details'] !== 'object' || typeof result['error'] !== 'object') return undefined;
+  return { status: exception.getStatus(), body };
+}
+
+/** An error that names a 4xx status (http-errors, as body-parser throws them), with a message for the client. */
+function requestError(exception: unknown): { status: number; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const e = exception as { status?: unknown; statusCode?: unknown; type?: unknown; message?: unknown; limit?: unknown; length?: unknown };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  if (e.type === 'entity.too.large') {
+    const limit = typeof e.limit === 'number' ? `; the limit is ${e.limit} bytes` : '';
+    return { status, message: `request body too large${typeof e.length === 'number' ? ` (${e.length} bytes${limit})` : limit}` };
+  }
+  return { status, message: `invalid request: ${typeof e.message === 'string' && e.message ? e.message : 'bad request'}` };
 }

@@ -12,9 +12,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-/** Shortname rule (TICKETS.md section 1): 1-64 letters (incl. Arabic), digits or `_`. */
-export const SHORTNAME = /^[\p{L}\p{N}_]{1,64}$/u;
-const SUBPATH = /^\/*([\p{L}\p{N}_-]+(\/+[\p{L}\p{N}_-]+)*)?\/*$/u;
+/**
+ * Shortname rule (TICKETS.md section 1; the domain's `SHORTNAME_PATTERN`): 1-64 letters (incl. Arabic, with
+ * their combining marks such as diacritics), digits or `_`.
+ */
+export const SHORTNAME = /^[\p{L}\p{M}\p{N}_]{1,64}$/u;
+/** Subpath rule: `/`-separated segments of letters (with marks), digits, `_` or `-`; slashes around are trimmed. */
+export const SUBPATH = /^\/*([\p{L}\p{M}\p{N}_-]+(\/+[\p{L}\p{M}\p{N}_-]+)*)?\/*$/u;
 
 export const REQUEST_TYPES = ['create', 'update', 'patch', 'assign', 'delete', 'move'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
+import { normalizeSubpath, resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
 import { TicketsReadModel, type CommentRecord } from '@tickets/read-models';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { CommandBus } from '../commands/command-bus';
+import { commandIdFor, IDEMPOTENCY_KEY_DOC, parseIdempotencyKey } from '../commands/idempotency';
 import { DmartException } from '../errors/dmart-exception';
 import { ManagedRequestDto, type RecordDto } from './managed-request.dto';
 import { parseTicketPath, translateRecord } from './request-translator';
@@ -29,16 +30,25 @@ export class ManagedController {
   @Post('request')
   @HttpCode(200)
   @ApiOperation({ summary: 'Create, update, patch, assign, delete or move records (Dmart request)' })
-  async request(@Body() request: ManagedRequestDto, @CurrentActor() actor: EnvelopeActor) {
+  @ApiHeader(IDEMPOTENCY_KEY_DOC)
+  async request(
+    @Body() request: ManagedRequestDto,
+    @CurrentActor() actor: EnvelopeActor,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    const key = parseIdempotencyKey(idempotencyKey);
     const correlationId = randomUUID();
     const outcomes = await Promise.all(
-      request.records.map((record) => this.runRecord(request, record, actor, correlationId)),
+      request.records.map((record, index) =>
+        this.runRecord(request, record, actor, correlationId, commandIdFor(actor.shortname, key, index)),
+      ),
     );
-    const failed = outcomes.filter((o) => 'error' in o);
+    const failed = outcomes.filter((o): o is RecordFailure => 'error' in o);
     if (failed.length === 0) {
       return { status: 'success', records: outcomes.map((o) => (o as { record: unknown }).record) };
     }
-    if (request.records.length === 1) throw new DmartException((failed[0] as { error: DmartErrorShape }).error);
+    // A single record answers its own error, with the bus's status (504 time-out, 503 Kafka unavailable).
+    if (request.records.length === 1) throw new DmartException(failed[0].error, failed[0].status);
     // TICKETS.md section 6: a multi-record request reports per record what succeeded and what failed.
     throw new DmartException({
       type: 'request',
@@ -47,10 +57,7 @@ export class ManagedController {
       info: [
         {
           successfull: outcomes.filter((o) => 'record' in o).map((o) => (o as { record: unknown }).record),
-          failed: failed.map((o) => {
-            const f = o as { shortname: string; error: DmartErrorShape };
-            return { record: f.shortname, error: f.error.message, error_code: f.error.code };
-          }),
+          failed: failed.map((f) => ({ record: f.shortname, error: f.error.message, error_code: f.error.code })),
         },
       ],
     });
@@ -69,8 +76,20 @@ export class ManagedController {
     @Query('min_position') minPosition?: string,
   ) {
     const key = parseTicketPath(space, path);
-    await this.readYourWrites.waitFor(key, minPosition);
+    const wait = await this.readYourWrites.waitFor(key, minPosition);
     const doc = await this.tickets.findByKey(key.space_name, key.subpath, key.shortname);
+    if (!doc && !wait.reached) {
+      // Not found *yet*: the write the reader waits for is not in the read model, so 404 would mislead.
+      throw new DmartException(
+        {
+          type: 'internal',
+          code: 99,
+          message: `the read model has not caught up to position ${wait.position} yet; retry shortly`,
+          info: [{ position: String(wait.position) }],
+        },
+        503,
+      );
+    }
     if (!doc) throw new NotFoundError(`ticket ${resourcePath(key)} not found`);
     const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload !== 'false' });
     return retrieveAttachments === 'true' ? { ...view, attachments: commentAttachments(doc.comments ?? []) } : view;
@@ -81,10 +100,11 @@ export class ManagedController {
     record: RecordDto,
     actor: EnvelopeActor,
     correlationId: string,
-  ): Promise<{ record: unknown } | { shortname: string; error: DmartErrorShape }> {
+    commandId: string,
+  ): Promise<{ record: unknown } | RecordFailure> {
     let action;
     try {
-      action = translateRecord(request.space_name, request.request_type, record, actor, correlationId);
+      action = translateRecord(request.space_name, request.request_type, record, actor, correlationId, commandId);
     } catch (error) {
       if (error instanceof ValidationError) {
         return { shortname: record.shortname, error: { type: 'request', code: error.code, message: error.message } };
@@ -92,28 +112,49 @@ export class ManagedController {
       throw error;
     }
     if (action.kind === 'noop') return { record: action.record };
-    const result: CommandResult = await this.bus.send(action.envelope);
+    let result: CommandResult;
+    try {
+      result = await this.bus.send(action.envelope);
+    } catch (error) {
+      // A time-out (504) or Kafka being unavailable (503) fails this record only; its message says whether it
+      // may still take effect.
+      if (error instanceof DmartException) {
+        return { shortname: record.shortname, error: error.dmartError, status: error.getStatus() };
+      }
+      throw error;
+    }
     if (result.status !== 'succeeded') {
       return {
         shortname: record.shortname,
         error: result.error ?? { type: 'internal', code: 99, message: `command ${result.status}` },
       };
     }
-    return { record: toDmartRecord(record.resource_type, result) };
+    return { record: toDmartRecord(record, result) };
   }
 }
 
 type DmartErrorShape = NonNullable<CommandResult['error']>;
 
-/** Dmart's `Record`: `{resource_type, uuid, shortname, subpath, attributes}` with every other field in attributes. */
-function toDmartRecord(resourceType: string, result: CommandResult): Record<string, unknown> {
-  const view = result.ticket ?? result.resource ?? {};
+/** One record's failure; `status` is the HTTP status a single-record request answers (default: by code). */
+interface RecordFailure {
+  readonly shortname: string;
+  readonly error: DmartErrorShape;
+  readonly status?: number;
+}
+
+/**
+ * Dmart's `Record` for a succeeded command: `{resource_type, uuid, shortname, subpath, attributes}` with every
+ * other field in attributes. The result's `resource` (a created comment, a definition) wins over its `ticket`;
+ * a result with neither (a delete) keeps the record's own `shortname` and `subpath`.
+ */
+export function toDmartRecord(record: Pick<RecordDto, 'resource_type' | 'shortname' | 'subpath'>, result: CommandResult): Record<string, unknown> {
+  const view = result.resource ?? result.ticket ?? {};
   const { uuid, shortname, subpath, ...attributes } = view as Record<string, unknown>;
   return {
-    resource_type: resourceType,
+    resource_type: record.resource_type,
     ...(uuid ? { uuid } : {}),
-    shortname,
-    subpath,
+    shortname: shortname ?? record.shortname,
+    subpath: subpath ?? normalizeSubpath(record.subpath),
     attributes: { ...attributes, ...(result.position ? { position: result.position } : {}) },
   };
 }

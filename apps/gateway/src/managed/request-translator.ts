@@ -43,6 +43,7 @@ const CREATE_ATTRIBUTES = [
  * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket;
  * - `space`, `folder`: create answers success and changes nothing (spaces and subpaths need no set-up).
  * Shapes of attributes are validated by ticket-service against the envelope's JSON Schema, once.
+ * @param commandId the command's id (derived from an Idempotency-Key); random when absent
  * @throws ValidationError (422) for a combination this API does not offer
  */
 export function translateRecord(
@@ -51,12 +52,13 @@ export function translateRecord(
   record: RecordDto,
   actor: EnvelopeActor,
   correlationId: string,
+  commandId?: string,
 ): RecordAction {
   const attributes = record.attributes ?? {};
   const subpath = normalizeSubpath(record.subpath);
   const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => ({
     kind: 'command',
-    envelope: buildEnvelope(type, { space_name: spaceName, ...key }, actor, payload, correlationId),
+    envelope: buildEnvelope(type, { space_name: spaceName, ...key }, actor, payload, correlationId, commandId),
   });
   const unsupported = () =>
     new ValidationError(`request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`);
@@ -127,8 +129,9 @@ export function translateRecord(
 }
 
 /**
- * A command envelope for `key`, issued now by `actor` (ARCHITECTURE.md "Kafka contract"): a fresh
- * `command_id` (also the causation id of a command that starts at the gateway).
+ * A command envelope for `key`, issued now by `actor` (ARCHITECTURE.md "Kafka contract"): `commandId` (a
+ * fresh one unless derived from an Idempotency-Key) is also the causation id of a command that starts at the
+ * gateway.
  */
 export function buildEnvelope(
   type: CommandType,
@@ -136,8 +139,8 @@ export function buildEnvelope(
   actor: EnvelopeActor,
   payload: Record<string, unknown>,
   correlationId?: string,
+  commandId: string = randomUUID(),
 ): CommandEnvelope {
-  const commandId = randomUUID();
   return {
     command_id: commandId,
     type,

@@ -16,7 +16,7 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_LIST_LIMIT, MAX_QUERY_LIMIT, MAX_SUMMARY_DAYS, SEARCH_LIMITS } from '@tickets/read-models';
-import { SHORTNAME } from '../managed/managed-request.dto';
+import { SHORTNAME, SUBPATH } from '../managed/managed-request.dto';
 
 /**
  * Shapes of the query endpoints (docs/query-api.md), validated at the edge only (STYLE.md "guarding vs
@@ -30,7 +30,6 @@ export const QUERY_TYPES = ['search', 'subpath', 'counters', 'history'] as const
 export type QueryType = (typeof QUERY_TYPES)[number];
 
 /** A subpath, `/` and `` (the whole space) included: `/`-separated names of letters, digits, `_` or `-`. */
-const SUBPATH = /^\/*([\p{L}\p{N}_-]+(\/+[\p{L}\p{N}_-]+)*)?\/*$/u;
 
 /** Dmart's query parameters this service accepts and does not apply; named in `attributes.ignored_parameters`. */
 export const UNAPPLIED_QUERY_PARAMETERS = [
