@@ -1,3 +1,4 @@
+import { isTicketEventType } from '../tickets/ticket-details.projection';
 import { resourcePath, ticketView } from '@tickets/contracts';
 import { evolveTicket, initialTicketState, type ResourceKey, type TicketEvent, type TicketState } from '@tickets/domain';
 import type { RecordedEvent } from '@tickets/event-store';
@@ -10,19 +11,6 @@ import type { RecordedEvent } from '@tickets/event-store';
  * Dmart compares an entry before and after an update (dmart `store_entry_diff`). Pure functions.
  */
 
-/** The ticket event types `evolveTicket` knows; any other event in a ticket stream is skipped. */
-const TICKET_EVENT_TYPES: ReadonlySet<string> = new Set<TicketEvent['type']>([
-  'TicketCreated',
-  'TicketProgressed',
-  'TicketUpdated',
-  'TicketAssigned',
-  'TicketLocked',
-  'TicketUnlocked',
-  'CommentAdded',
-  'TicketDeleted',
-  'TicketMovedOut',
-  'TicketMovedIn',
-]);
 
 /** One changed attribute: its value before and after (`null` when absent on that side). */
 export interface ValueChange {
@@ -57,7 +45,7 @@ export interface TicketHistoryEntry {
 
 /** Whether `event` belongs to a ticket's history (a type `evolveTicket` knows). */
 export function isTicketEvent(event: Pick<RecordedEvent, 'type'>): boolean {
-  return TICKET_EVENT_TYPES.has(event.type);
+  return isTicketEventType(event.type);
 }
 
 /**
