@@ -6,7 +6,6 @@ import {
   type CommandEnvelope,
   type CommandResult,
   toDmartError,
-  type DmartError,
   type TopicNames,
 } from '@tickets/contracts';
 import { ConcurrencyConflictError, DomainError } from '@tickets/domain';
