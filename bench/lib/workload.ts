@@ -9,60 +9,9 @@ import type { CommandEnvelope } from '@tickets/contracts';
  * Shortnames are chosen here (not `auto`) so that a request's ticket is known before its answer arrives.
  */
 
-/** The support workflow of the e2e fixtures (apps/gateway/src/e2e/fixtures.ts), copied so the bench does not depend on test code. */
-export const SUPPORT_WORKFLOW = {
-  name: 'Support request',
-  initial_state: [
-    { name: 'triage', roles: ['supervisor'] },
-    { name: 'draft', roles: ['default'] },
-  ],
-  states: [
-    {
-      name: 'Draft',
-      state: 'draft',
-      next: [
-        { action: 'start', state: 'in_progress', roles: ['agent', 'supervisor'] },
-        { action: 'reject', state: 'rejected', roles: ['supervisor'] },
-      ],
-      resolutions: [],
-    },
-    {
-      name: 'Triage',
-      state: 'triage',
-      next: [{ action: 'start', state: 'in_progress', roles: ['agent', 'supervisor'] }],
-      resolutions: [],
-    },
-    {
-      name: 'In progress',
-      state: 'in_progress',
-      next: [
-        { action: 'resolve', state: 'resolved', roles: ['agent', 'supervisor'] },
-        { action: 'reject', state: 'rejected', roles: ['supervisor'] },
-      ],
-      resolutions: [],
-    },
-    {
-      name: 'Resolved',
-      state: 'resolved',
-      next: [
-        { action: 'reopen', state: 'in_progress', roles: ['logged_in'] },
-        { action: 'close', state: 'closed', roles: ['supervisor'] },
-      ],
-      resolutions: [{ key: 'fixed', en: 'Fixed' }],
-    },
-    { name: 'Rejected', state: 'rejected', next: [], resolutions: ['duplicate', 'invalid'] },
-    { name: 'Closed', state: 'closed', resolutions: ['done'] },
-  ],
-};
-
-export const TICKET_PAYLOAD_SCHEMA = {
-  type: 'object',
-  properties: {
-    priority: { type: 'integer', minimum: 1, maximum: 5 },
-    summary: { type: 'string', maxLength: 200 },
-  },
-  additionalProperties: true,
-};
+/** The support workflow and payload schema of the e2e specifications: the bench drives the same life cycle. */
+export { SUPPORT_WORKFLOW, TICKET_PAYLOAD_SCHEMA } from '../../libs/testing/src/fixtures';
+import { SUPPORT_WORKFLOW, TICKET_PAYLOAD_SCHEMA } from '../../libs/testing/src/fixtures';
 
 export const WORKFLOW_SHORTNAME = 'support';
 export const SCHEMA_SHORTNAME = 'schema';
