@@ -100,6 +100,11 @@ describe('workflow definitions (TICKETS.md section 2)', () => {
       expect(refusal(body).message).toContain("state 'draft' action 'submit' has no roles");
     });
 
+    it('refuses a transition whose roles hold only a blank name (nobody could take it)', () => {
+      const body = withState('draft', { next: [{ action: 'submit', state: 'in_progress', roles: [''] }] });
+      expect(refusal(body).message).toContain("state 'draft' action 'submit' has no roles, or a blank one");
+    });
+
     it('refuses a transition with neither roles nor role', () => {
       const body = withState('draft', { next: [{ action: 'submit', state: 'in_progress' }] });
       expect(refusal(body).message).toContain("state 'draft' action 'submit' has no roles");

@@ -139,7 +139,7 @@ const normalizeTransition = (raw: unknown): WorkflowTransition | undefined => {
  * - at least one state and one `initial_state` entry, each entry with at least one role;
  * - state ids unique;
  * - every `initial_state.name` and every transition target exists in `states`;
- * - every transition has a non-empty action and non-empty `roles`;
+ * - every transition has a non-empty action and non-empty `roles`, none of them blank;
  * - within one state an action name appears once;
  * - resolutions are all strings or all objects with a string `key`.
  * All problems are reported at once; the message names each offending state/action and `info` lists them as
@@ -162,8 +162,8 @@ export const validateWorkflow = (def: WorkflowDefinition): WorkflowDefinition =>
     if (!ids.has(entry.name)) {
       problems.push({ state: entry.name, message: `initial state '${entry.name}' is not defined in states` });
     }
-    if (entry.roles.length === 0) {
-      problems.push({ state: entry.name, message: `initial state '${entry.name}' has no roles` });
+    if (entry.roles.length === 0 || entry.roles.some((role) => role.trim() === '')) {
+      problems.push({ state: entry.name, message: `initial state '${entry.name}' has no roles, or a blank one` });
     }
   }
   for (const state of def.states) {
@@ -178,8 +178,8 @@ export const validateWorkflow = (def: WorkflowDefinition): WorkflowDefinition =>
       if (!ids.has(t.state)) {
         problems.push({ ...at, message: `state '${state.state}' action '${t.action}' goes to unknown state '${t.state}'` });
       }
-      if (t.roles.length === 0) {
-        problems.push({ ...at, message: `state '${state.state}' action '${t.action}' has no roles` });
+      if (t.roles.length === 0 || t.roles.some((role) => role.trim() === '')) {
+        problems.push({ ...at, message: `state '${state.state}' action '${t.action}' has no roles, or a blank one` });
       }
     }
     const allStrings = state.resolutions.every((r) => typeof r === 'string');
