@@ -69,6 +69,16 @@ describe('the error mapping', () => {
     expect(answer(new NotFoundException('Cannot GET /nope'))).toMatchObject({ status: 404, body: { error: { code: 220 } } });
   });
 
+  it.each([
+    ['MongoDB is unreachable', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:27017'), { name: 'MongoServerSelectionError' })],
+    ['PostgreSQL is unreachable', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' })],
+  ])('answers 503 and code 99 when %s, so clients retry', (_, error) => {
+    expect(answer(error)).toEqual({
+      status: 503,
+      body: { status: 'failed', error: { type: 'internal', code: 99, message: 'a data store is unreachable; retry later' } },
+    });
+  });
+
   it('answers anything else with 500 and code 99, without details', () => {
     expect(answer(new RangeError('secret detail'))).toEqual({
       status: 500,

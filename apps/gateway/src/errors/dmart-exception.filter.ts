@@ -13,6 +13,8 @@ import { DmartException, httpStatusFor } from './dmart-exception';
  *   `encoding.unsupported` 415): that status with code 422;
  * - the health check's 503 (@nestjs/terminus `{status: 'error', info, error, details}`) passes unchanged, so
  *   it still names the dependency that is down;
+ * - a store the request needed is unreachable (MongoDB/FerretDB, PostgreSQL): 503 with code 99, so clients
+ *   retry instead of reporting a bug;
  * - anything else: 500 with code 99, details only in the log.
  */
 @Catch()
@@ -48,6 +50,10 @@ export class DmartExceptionFilter implements ExceptionFilter {
     }
     const clientError = requestError(exception);
     if (clientError) return [clientError.status, { type: 'request', code: 422, message: clientError.message }];
+    if (isUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'a store is unreachable');
+      return [503, { type: 'internal', code: 99, message: 'a data store is unreachable; retry later' }];
+    }
     this.logger.error({ err: exception }, 'unhandled error');
     return [500, { type: 'internal', code: 99, message: 'unexpected error' }];
   }
@@ -74,4 +80,14 @@ function requestError(exception: unknown): { status: number; message: string } |
     return { status, message: `request body too large${typeof e.length === 'number' ? ` (${e.length} bytes${limit})` : limit}` };
   }
   return { status, message: `invalid request: ${typeof e.message === 'string' && e.message ? e.message : 'bad request'}` };
+}
+
+/** Connection-level failures of the drivers (mongodb, pg): the store is down or unreachable, not a bug. */
+function isUnavailable(exception: unknown): boolean {
+  if (typeof exception !== 'object' || exception === null) return false;
+  const { name, code } = exception as { name?: unknown; code?: unknown };
+  return (
+    (typeof name === 'string' && /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name)) ||
+    (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(code))
+  );
 }
