@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { Client } from 'pg';
-import { loadConfig, type AppConfig } from '@tickets/config';
 import { topicNames } from '@tickets/contracts';
 import { createEventStore, type EventStore, type NewEvent } from '@tickets/event-store';
 import {
@@ -17,7 +16,7 @@ import {
   TicketFactsTracker,
   TicketIntegrationEventsProjection,
 } from '@tickets/read-models';
-import { tokenFor } from '@tickets/testing';
+import { isolatedConfig, ticketCreatedData, tokenFor } from '@tickets/testing';
 import { DmartExceptionFilter } from '../errors/dmart-exception.filter';
 import { openSseStream } from './testing/sse-stream';
 import { GatewayModule } from '../gateway.module';
@@ -31,18 +30,8 @@ import { GatewayModule } from '../gateway.module';
 jest.setTimeout(120_000);
 
 describe('GET /live/{space} (Server-Sent Events)', () => {
-  const base = loadConfig();
-  const id = randomBytes(5).toString('hex');
-  const schema = `es_test_${id}`;
-  const mongoUrl = new URL(base.MONGODB_URI);
-  mongoUrl.pathname = `/tickets_test_${id}`;
-  const config: AppConfig = {
-    ...base,
-    POSTGRES_SCHEMA: schema,
-    MONGODB_URI: mongoUrl.toString(),
-    KAFKA_TOPIC_PREFIX: `live-${id}.`,
-    LOG_LEVEL: 'warn',
-  };
+  const config = isolatedConfig('live');
+  const { id, POSTGRES_SCHEMA: schema } = config;
   const topics = topicNames(config.KAFKA_TOPIC_PREFIX);
   const kafka = new Kafka({ clientId: `live-test-${id}`, brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
   const space = `live_${id}`;
@@ -69,21 +58,7 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
     revisions.set(stream, expected === 'no_stream' ? 0n : expected + 1n);
     return position;
   };
-  const created = (space_name: string, shortname: string) => ({
-    space_name,
-    subpath: 'tickets',
-    shortname,
-    uuid: randomUUID(),
-    workflow_shortname: 'support',
-    workflow_version: 1,
-    state: 'new',
-    is_open: true,
-    is_active: true,
-    tags: [],
-    collaborators: {},
-    owner_shortname: 'alice',
-    created_at: new Date().toISOString(),
-  });
+  const created = (space_name: string, shortname: string) => ticketCreatedData({ space_name, subpath: 'tickets', shortname });
 
   beforeAll(async () => {
     const admin = kafka.admin();
