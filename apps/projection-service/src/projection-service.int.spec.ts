@@ -5,8 +5,8 @@ import { loadConfig } from '@tickets/config';
 import { createEventStore, type EventStore } from '@tickets/event-store';
 import mongoose, { type Connection } from 'mongoose';
 import { TicketsReadModel } from '@tickets/read-models';
-import { ticketCreatedData } from '@tickets/testing';
 import { bootstrap } from './bootstrap';
+import { createdData } from './testing/service-under-test';
 import { ProjectionWorker } from './projection.worker';
 
 /**
@@ -48,7 +48,7 @@ describe('projection-service (in-process, real servers)', () => {
 
   it('projects appended events and reports health, lag and metrics', async () => {
     const key = { space_name: 'acme', subpath: 'tickets', shortname: 'svc1' };
-    const data = ticketCreatedData(key);
+    const data = createdData(key);
     const metadata = { command_id: 'c', correlation_id: 'c', causation_id: 'c', actor: 'alice', occurred_at: data.created_at };
     const { position } = await store.append(
       'ticket-acme/tickets/svc1',

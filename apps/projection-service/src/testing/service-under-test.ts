@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import mongoose, { type Connection } from 'mongoose';
 import { Client } from 'pg';
-import type { AppConfig } from '@tickets/config';
-import { isolatedConfig, ticketCreatedData } from '@tickets/testing';
+import { loadConfig, type AppConfig } from '@tickets/config';
 import { topicNames, type TopicNames } from '@tickets/contracts';
 import { createEventStore, type EventStore, type NewEvent } from '@tickets/event-store';
 import { bootstrap } from '../bootstrap';
@@ -36,9 +35,20 @@ export interface ServiceUnderTest {
 
 /** Sets up (but does not start) an isolated projection service; `overrides` go over the loaded config. */
 export async function serviceUnderTest(overrides: Partial<AppConfig> = {}): Promise<ServiceUnderTest> {
-  const isolated = isolatedConfig('ps');
-  const { id, POSTGRES_SCHEMA: schema } = isolated;
-  const config: AppConfig = { ...isolated, PROJECTION_NAME: `svc-${id}`, ...overrides };
+  const base = loadConfig();
+  const id = randomBytes(5).toString('hex');
+  const schema = `es_test_${id}`;
+  const url = new URL(base.MONGODB_URI);
+  url.pathname = `/tickets_test_${id}`;
+  const config: AppConfig = {
+    ...base,
+    POSTGRES_SCHEMA: schema,
+    MONGODB_URI: url.toString(),
+    KAFKA_TOPIC_PREFIX: `ps-${id}.`,
+    PROJECTION_NAME: `svc-${id}`,
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  };
   const topics = topicNames(config.KAFKA_TOPIC_PREFIX);
   const store = await createEventStore({ kind: 'postgres', url: config.POSTGRES_URL, schema });
   const connection = await mongoose.createConnection(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }).asPromise();
@@ -103,7 +113,22 @@ export async function serviceUnderTest(overrides: Partial<AppConfig> = {}): Prom
 }
 
 /** A `TicketCreated` event's data for `key` (the projections' minimum). */
-export const createdData = ticketCreatedData;
+export function createdData(key: { space_name: string; subpath: string; shortname: string }, overrides: Record<string, unknown> = {}) {
+  return {
+    ...key,
+    uuid: randomUUID(),
+    workflow_shortname: 'support',
+    workflow_version: 1,
+    state: 'new',
+    is_open: true,
+    is_active: true,
+    tags: [],
+    collaborators: {},
+    owner_shortname: 'alice',
+    created_at: new Date().toISOString(),
+    ...overrides,
+  };
+}
 
 /** Polls `probe` every 50 ms until it returns a truthy value or `timeoutMs` passes; resolves the last value. */
 export async function eventually<T>(probe: () => Promise<T> | T, timeoutMs = 15_000): Promise<T> {
