@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Local servers without Docker: Apache Kafka (KRaft), FerretDB (MongoDB wire protocol) and PostgreSQL.
+# Local servers without Docker: Apache Kafka (KRaft), MongoDB (mongod, single-node replica set) and PostgreSQL.
 #
 #   deploy/local/infra.sh up      install what is missing (cached), start what is not running,
 #                                 wait for readiness, create the Kafka topics
 #   deploy/local/infra.sh down    stop all three (SIGTERM / pg_ctl stop -m fast, then wait)
 #   deploy/local/infra.sh status  one line per server; exit code 1 if any is not running
-#   deploy/local/infra.sh reset   down + delete the data (keeps downloaded jars and built binaries)
+#   deploy/local/infra.sh reset   down + delete the data (keeps downloaded jars and binaries)
 #   deploy/local/infra.sh env     print the connection settings as `export` lines
 #   deploy/local/infra.sh check   smoke test: Kafka produce/consume, MongoDB insert/find, PostgreSQL
+#   deploy/local/infra.sh stop|start|restart SERVER   one server (kafka, mongod or postgres), for fault tests
 #
 # Data, logs and pid files live under .local/ at the repo root (git-ignored). See README.md here.
 set -euo pipefail
@@ -18,11 +19,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$LOCAL_SCRIPT_DIR/lib/postgres.sh"
 # shellcheck source=lib/kafka.sh
 source "$LOCAL_SCRIPT_DIR/lib/kafka.sh"
-# shellcheck source=lib/ferretdb.sh
-source "$LOCAL_SCRIPT_DIR/lib/ferretdb.sh"
+# shellcheck source=lib/mongod.sh
+source "$LOCAL_SCRIPT_DIR/lib/mongod.sh"
 
 usage() {
-  sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # One infra.sh at a time per checkout (several people/tools may call `up` concurrently).
@@ -36,7 +37,7 @@ take_lock() {
 }
 
 cmd_up() {
-  local t0 build_pid=""
+  local t0
   t0=$(now_ms)
   take_lock
   mkdir -p "$LOCAL_DIR" "$RUN_DIR" "$LOG_DIR" "$BIN_DIR"
@@ -50,31 +51,19 @@ cmd_up() {
     port_must_be_free kafka-controller "$LOCAL_KAFKA_CONTROLLER_PORT"
   fi
   pg_pid >/dev/null || port_must_be_free postgres "$LOCAL_PG_PORT"
-  ferretdb_pid >/dev/null || port_must_be_free ferretdb "$LOCAL_MONGO_PORT"
+  mongod_pid >/dev/null || port_must_be_free mongod "$LOCAL_MONGO_PORT"
 
-  # The FerretDB build (cold: ~1 min) runs while Kafka's jars are fetched and PostgreSQL starts.
-  if ferretdb_needs_build; then
-    ferretdb_install 9>&- &
-    build_pid=$!
-  fi
-
+  mongod_install
+  mongod_start         # ready in ~1 s
   kafka_install
-  kafka_start          # the JVM boots (~3-7 s) while PostgreSQL and FerretDB come up
+  kafka_start          # the JVM boots (~3-7 s) while PostgreSQL and mongod come up
 
   pg_initdb
   pg_start
   pg_wait_ready
   pg_bootstrap
 
-  if [[ -n "$build_pid" ]]; then
-    wait "$build_pid" || die "ferretdb: build failed (see $FERRETDB_BUILD_LOG)"
-    if ferretdb_pid >/dev/null; then
-      log "ferretdb: binary rebuilt, restarting"
-      ferretdb_stop
-    fi
-  fi
-  ferretdb_start
-  ferretdb_wait_ready
+  mongod_wait_ready
 
   kafka_wait_ready_and_topics
 
@@ -86,7 +75,7 @@ cmd_up() {
 cmd_down() {
   take_lock
   pg_paths
-  ferretdb_stop
+  mongod_stop
   kafka_stop
   pg_stop
 }
@@ -95,7 +84,7 @@ cmd_status() {
   pg_paths
   local rc=0
   kafka_status || rc=1
-  ferretdb_status || rc=1
+  mongod_status || rc=1
   pg_status || rc=1
   return "$rc"
 }
@@ -106,7 +95,7 @@ cmd_reset() {
   local pg_real=""
   [[ -e "$PG_BASE" ]] && pg_real="$(readlink -f "$PG_BASE")"
   rm -rf "$KAFKA_DATA" "$KAFKA_HOME/cluster-id" "$KAFKA_PROPS" \
-    "$LOCAL_DIR/ferretdb" "$LOG_DIR" "$PG_SOCKET_DIR"
+    "$LOCAL_DIR/mongod" "$LOG_DIR" "$PG_SOCKET_DIR"
   if [[ -n "$pg_real" ]]; then
     rm -rf "${pg_real:?}/data" "${pg_real:?}/socket" "${pg_real:?}/postgres.log"
   fi
@@ -117,7 +106,7 @@ cmd_reset() {
 cmd_env() {
   cat <<ENV
 export KAFKA_BROKERS=$BIND_HOST:$LOCAL_KAFKA_PORT
-export MONGODB_URI=mongodb://$BIND_HOST:$LOCAL_MONGO_PORT/tickets
+export MONGODB_URI=mongodb://$BIND_HOST:$LOCAL_MONGO_PORT/tickets?replicaSet=$MONGOD_REPLSET
 export POSTGRES_URL=postgres://$PG_ROLE:$PG_PASSWORD@$BIND_HOST:$LOCAL_PG_PORT/tickets
 ENV
 }
@@ -128,8 +117,34 @@ cmd_check() {
   node "$LOCAL_SCRIPT_DIR/smoke-test.js"
 }
 
+# One server at a time (fault tests restart the broker or a database under load).
+cmd_server() {
+  local action="$1" server="${2:-}"
+  case "$server" in
+    kafka | mongod | postgres) ;;
+    *) die "$action: name one server: kafka, mongod or postgres (got '${server}')" ;;
+  esac
+  take_lock
+  pg_paths
+  if [[ "$action" == stop || "$action" == restart ]]; then
+    case "$server" in
+      kafka) kafka_stop ;;
+      mongod) mongod_stop ;;
+      postgres) pg_stop ;;
+    esac
+  fi
+  if [[ "$action" == start || "$action" == restart ]]; then
+    case "$server" in
+      kafka) kafka_install && kafka_start && kafka_wait_ready_and_topics ;;
+      mongod) mongod_install && mongod_start && mongod_wait_ready ;;
+      postgres) pg_start && pg_wait_ready ;;
+    esac
+  fi
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  stop | start | restart) cmd_server "$1" "${2:-}" ;;
   down) cmd_down ;;
   status) cmd_status ;;
   reset) cmd_reset ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Smoke test of the local servers (deploy/local/infra.sh check): a Kafka produce/consume round
-// trip with kafkajs, an insert/find/index through mongoose against FerretDB, and a write/read on
+// trip with kafkajs, an insert/find/index through mongoose against mongod, and a write/read on
 // PostgreSQL with pg. Touches only its own topic (local-infra.smoke.v1), MongoDB database
 // (infra_smoke, dropped at the end) and a temporary PostgreSQL table.
 //
@@ -124,10 +124,10 @@ async function pgRoundTrip() {
     if (rows[0].n !== 42) throw new Error('pg: wrong value');
     const v = await client.query('SHOW server_version');
     const dbs = await client.query(
-      "SELECT datname FROM pg_database WHERE datname IN ('tickets','ferretdb') ORDER BY 1",
+      "SELECT datname FROM pg_database WHERE datname IN ('tickets') ORDER BY 1",
     );
-    if (dbs.rows.length !== 2) throw new Error('pg: databases tickets and ferretdb expected');
-    return `write/read ok (PostgreSQL ${v.rows[0].server_version}; databases tickets, ferretdb)`;
+    if (dbs.rows.length !== 1) throw new Error('pg: database tickets expected');
+    return `write/read ok (PostgreSQL ${v.rows[0].server_version}; database tickets)`;
   } finally {
     await client.end();
   }

@@ -8,7 +8,7 @@ REPO_ROOT="$(cd "$LOCAL_SCRIPT_DIR/../.." && pwd)"
 LOCAL_DIR="${LOCAL_DIR:-$REPO_ROOT/.local}"
 RUN_DIR="$LOCAL_DIR/run"      # pid files
 LOG_DIR="$LOCAL_DIR/logs"     # server logs
-BIN_DIR="$LOCAL_DIR/bin"      # built binaries (FerretDB)
+BIN_DIR="$LOCAL_DIR/bin"      # downloaded binaries (mongod)
 
 # Ports and bind address (everything binds to loopback only).
 BIND_HOST=127.0.0.1

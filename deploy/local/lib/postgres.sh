@@ -6,7 +6,7 @@ PG_BASE="$LOCAL_DIR/postgres"
 PG_LOG="$LOG_DIR/postgres.log"
 PG_ROLE="${LOCAL_PG_USER:-tickets}"
 PG_PASSWORD="${LOCAL_PG_PASSWORD:-tickets}"
-PG_DATABASES=(tickets ferretdb)
+PG_DATABASES=(tickets)
 
 # initdb refuses to run as root: as root the cluster belongs to the `postgres` OS user.
 if [[ "$(id -u)" == 0 ]]; then PG_OS_USER=postgres; else PG_OS_USER="$(id -un)"; fi

@@ -32,7 +32,7 @@ export const configSchema = z
     /** e.g. `esdb://127.0.0.1:2113?tls=false`; required when EVENT_STORE=eventstoredb. */
     EVENTSTORE_CONNECTION_STRING: z.string().optional(),
 
-    MONGODB_URI: z.string().min(1).default('mongodb://127.0.0.1:27017/tickets'),
+    MONGODB_URI: z.string().min(1).default('mongodb://127.0.0.1:27017/tickets?replicaSet=rs0'),
 
     /** HS256 secret for bearer tokens; required in production. */
     JWT_SECRET: z.string().min(16).optional(),
