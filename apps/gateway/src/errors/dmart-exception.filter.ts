@@ -13,7 +13,7 @@ import { DmartException, httpStatusFor } from './dmart-exception';
  *   `encoding.unsupported` 415): that status with code 422;
  * - the health check's 503 (@nestjs/terminus `{status: 'error', info, error, details}`) passes unchanged, so
  *   it still names the dependency that is down;
- * - a store the request needed is unreachable (MongoDB/FerretDB, PostgreSQL): 503 with code 99, so clients
+ * - a store the request needed is unreachable (MongoDB, PostgreSQL): 503 with code 99, so clients
  *   retry instead of reporting a bug;
  * - anything else: 500 with code 99, details only in the log.
  */
