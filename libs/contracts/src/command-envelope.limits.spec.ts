@@ -1,4 +1,4 @@
-import { checkJsonLimits, dottedPath, JSON_LIMITS, jsonByteLength, USER_JSON_MAX_DEPTH } from './command-envelope.limits';
+import { checkJsonLimits, dottedPath, JSON_LIMITS, jsonByteLength, toJsonText, USER_JSON_MAX_DEPTH } from './command-envelope.limits';
 
 /** `depth` arrays nested in each other (`[[[...]]]`), built without recursion. */
 function nestedArrays(depth: number): unknown {
@@ -82,5 +82,24 @@ describe('JSON limits (one home for the numbers of both edges)', () => {
       const value = { $where: 'sleep(1000)', 'a.b': { $gt: '' }, $schema: 'http://json-schema.org/draft-07/schema#' };
       expect(checkJsonLimits(value, { maxDepth: 8 })).toBeNull();
     });
+  });
+});
+
+describe('toJsonText (dead-letter copies of refused commands)', () => {
+  it.each([
+    [{ a: [1, 'x', null, true, { b: {} }], c: undefined, d: [undefined, [[]]] }],
+    [[]],
+    ['text'],
+    [{ 'k"ey': 'v\n' }],
+  ])('writes what JSON.stringify writes: %p', (value) => {
+    expect(toJsonText(value)).toBe(JSON.stringify(value));
+  });
+
+  it('writes values too deep for JSON.stringify', () => {
+    const text = toJsonText({ body: nestedArrays(50_000) });
+    expect(text).toBe(`{"body":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
+    const objects = toJsonText(nestedObjects(20_000));
+    expect(objects.startsWith('{"a":{"a":')).toBe(true);
+    expect(objects.length).toBe(20_000 * 2 + 19_999 * 4);
   });
 });

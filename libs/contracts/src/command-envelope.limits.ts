@@ -161,3 +161,52 @@ export function jsonByteLength(value: unknown): number {
   const text = JSON.stringify(value);
   return text === undefined ? 0 : Buffer.byteLength(text, 'utf8');
 }
+
+/**
+ * `JSON.stringify` for a parsed JSON value of any depth (for the dead-letter copy of a refused command, whose
+ * depth is unbounded): the same text as `JSON.stringify` for plain JSON values, produced iteratively when
+ * `JSON.stringify` would exhaust the call stack. Functions, symbols and `undefined` object members are left
+ * out, and are `null` in arrays, as JSON.stringify does; `toJSON` is honoured only on the fast path.
+ */
+export function toJsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+  }
+  const scalar = (v: unknown): string | undefined =>
+    v === null || typeof v !== 'object' ? (JSON.stringify(v) as string | undefined) : undefined;
+  const out: string[] = [];
+  type Frame = { items: [string | null, unknown][]; next: number; close: string };
+  const open = (v: object): Frame => {
+    if (Array.isArray(v)) {
+      out.push('[');
+      return { items: v.map((item) => [null, item]), next: 0, close: ']' };
+    }
+    out.push('{');
+    return { items: Object.entries(v), next: 0, close: '}' };
+  };
+  const first = scalar(value);
+  if (first !== undefined || value === undefined) return first ?? 'null';
+  const stack: Frame[] = [open(value as object)];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next >= frame.items.length) {
+      out.push(frame.close);
+      stack.pop();
+      continue;
+    }
+    const [key, item] = frame.items[frame.next];
+    const text = item !== null && typeof item === 'object' ? null : scalar(item);
+    const skip = key !== null && text === undefined && (item === null || typeof item !== 'object');
+    if (!skip) {
+      if (out[out.length - 1] !== '[' && out[out.length - 1] !== '{' && !out[out.length - 1].endsWith(':')) out.push(',');
+      if (key !== null) out.push(`${JSON.stringify(key)}:`);
+    }
+    frame.next++;
+    if (skip) continue;
+    if (item !== null && typeof item === 'object') stack.push(open(item));
+    else out.push(text ?? 'null');
+  }
+  return out.join('');
+}
