@@ -29,12 +29,12 @@ function bodyParserError(status: number, type: string, message: string, extra: R
 describe('the error mapping', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('answers a body over the limit with 413 and code 422, naming the limit', () => {
+  it('answers a body over the limit with 413 and code 413, naming the limit', () => {
     const { status, body } = answer(bodyParserError(413, 'entity.too.large', 'request entity too large', { limit: 102400, length: 204800 }));
     expect(status).toBe(413);
     expect(body).toEqual({
       status: 'failed',
-      error: { type: 'request', code: 422, message: 'request body too large (204800 bytes; the limit is 102400 bytes)' },
+      error: { type: 'request', code: 413, message: 'request body too large (204800 bytes; the limit is 102400 bytes)' },
     });
   });
 

@@ -9,8 +9,8 @@ import { DmartException, httpStatusFor } from './dmart-exception';
  * `{"status": "failed", "error": {type, code, message, info?}}` (TICKETS.md section 6).
  * - DmartException: as is; DomainError: its code; HttpException (routing; Nest turns a body that is not
  *   JSON into a 400 BadRequestException): code 422 for 4xx request problems, the status kept;
- * - errors carrying a numeric `status` 400-499 (body-parser's others, e.g. `entity.too.large` 413,
- *   `encoding.unsupported` 415): that status with code 422;
+ * - errors carrying a numeric `status` 400-499 (body-parser's others, e.g. `encoding.unsupported` 415): that
+ *   status with code 422; `entity.too.large` (over `JSON_LIMITS.requestMaxBytes`): 413 with code 413;
  * - the health check's 503 (@nestjs/terminus `{status: 'error', info, error, details}`) passes unchanged, so
  *   it still names the dependency that is down;
  * - a store the request needed is unreachable (MongoDB/FerretDB, PostgreSQL): 503 with code 99, so clients
@@ -49,7 +49,7 @@ export class DmartExceptionFilter implements ExceptionFilter {
       return [status, { type: 'request', code: status < 500 ? 422 : 99, message }];
     }
     const clientError = requestError(exception);
-    if (clientError) return [clientError.status, { type: 'request', code: 422, message: clientError.message }];
+    if (clientError) return [clientError.status, { type: 'request', code: clientError.status === 413 ? 413 : 422, message: clientError.message }];
     if (isUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'a store is unreachable');
       return [503, { type: 'internal', code: 99, message: 'a data store is unreachable; retry later' }];
