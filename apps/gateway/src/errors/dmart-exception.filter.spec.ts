@@ -79,6 +79,11 @@ describe('the error mapping', () => {
     });
   });
 
+  it('answers 503 and code 99 while the text index of bare-word search is being built', () => {
+    const missing = Object.assign(new Error('text index required for $text query'), { name: 'MongoServerError', code: 27 });
+    expect(answer(missing)).toMatchObject({ status: 503, body: { error: { code: 99, message: expect.stringContaining('full-text search is not ready') } } });
+  });
+
   it('answers anything else with 500 and code 99, without details', () => {
     expect(answer(new RangeError('secret detail'))).toEqual({
       status: 500,
