@@ -38,6 +38,8 @@ export const configSchema = z
     JWT_SECRET: z.string().min(16).optional(),
     /** Lifetime of tokens issued by `npm run token`, in seconds. */
     JWT_TTL_SECONDS: positiveInt.default(86400),
+    /** Longest lifetime (`exp` minus `iat`, or minus now) of a bearer token the gateway accepts, in seconds. */
+    JWT_MAX_LIFETIME_S: positiveInt.default(7 * 86400),
 
     GATEWAY_PORT: port.default(8080),
     TICKET_SERVICE_PORT: port.default(8081),
@@ -77,6 +79,9 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (c.JWT_TTL_SECONDS > c.JWT_MAX_LIFETIME_S) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_TTL_SECONDS'], message: 'must not exceed JWT_MAX_LIFETIME_S' });
     }
     if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_CONNECTION_STRING) {
       ctx.addIssue({
