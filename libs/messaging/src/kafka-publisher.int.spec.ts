@@ -17,7 +17,11 @@ describe('the Kafka publisher on a real broker', () => {
   const id = randomBytes(5).toString('hex');
   const config = { ...loadConfig(), KAFKA_TOPIC_PREFIX: `publisher-${id}.` };
   const topic = topicNames(config.KAFKA_TOPIC_PREFIX).commands;
-  const kafka = new Kafka({ clientId: `publisher-test-${id}`, brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: `publisher-test-${id}`,
+    brokers: [...config.kafkaBrokers],
+    logLevel: logLevel.NOTHING,
+  });
   let admin: Admin;
   let client: ClientKafka;
   let publisher: KafkaPublisher;
@@ -48,7 +52,12 @@ describe('the Kafka publisher on a real broker', () => {
 
     await Promise.all(
       Array.from({ length: count }, (_, n) =>
-        publisher.publish(topic, keys[n % keys.length], { key: keys[n % keys.length], seq: n }, { 'x-seq': String(n) }),
+        publisher.publish(
+          topic,
+          keys[n % keys.length],
+          { key: keys[n % keys.length], seq: n },
+          { 'x-seq': String(n) },
+        ),
       ),
     );
     stopCounting();
@@ -66,7 +75,12 @@ describe('the Kafka publisher on a real broker', () => {
           const value = JSON.parse(String(message.value)) as { key: string; seq: number };
           // Grouped by the message key; the value names the key it was published with.
           const list = received.get(String(message.key)) ?? [];
-          list.push({ key: value.key, seq: value.seq, partition, header: String(message.headers?.['x-seq']) });
+          list.push({
+            key: value.key,
+            seq: value.seq,
+            partition,
+            header: String(message.headers?.['x-seq']),
+          });
           received.set(String(message.key), list);
           if (++total === count) resolve();
         },
