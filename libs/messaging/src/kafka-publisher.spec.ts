@@ -231,6 +231,20 @@ describe('the Kafka publisher', () => {
     });
   });
 
+  describe('when a value cannot be serialised', () => {
+    it('rejects that publish only, queueing nothing', async () => {
+      const { producer, clock, publisher } = setUp();
+      await expect(publisher.publish('commands', 'k', { position: 1n })).rejects.toThrow(TypeError);
+      const fine = watch(publisher.publish('commands', 'k', { position: '1' }));
+      clock.elapse();
+      await settle();
+      producer.batches[0].ack();
+      await settle();
+      expect(producer.messagesOf(0)).toEqual([['commands', 'k', { position: '1' }]]);
+      expect(fine.status).toBe('resolved');
+    });
+  });
+
   describe('when queueMax messages already wait', () => {
     it('refuses another publish at once with PublishQueueFullError, and accepts again once the queue drained', async () => {
       const { producer, publisher } = setUp({ batchMax: 2, queueMax: 3 });

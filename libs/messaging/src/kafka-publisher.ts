@@ -92,14 +92,18 @@ export class KafkaPublisher implements OnModuleInit, OnApplicationShutdown {
    * @param headers optional string headers
    * @throws PublishQueueFullError at once when `queueMax` messages already wait (Kafka unreachable or slow)
    * @throws PublisherClosedError after shutdown began
+   * @throws TypeError when `value` cannot be serialised (e.g. holds a BigInt); all errors arrive as a rejection
    */
-  publish(topic: string, key: string, value: unknown, headers: Record<string, string> = {}): Promise<void> {
-    if (this.closing) return Promise.reject(new PublisherClosedError('the Kafka publisher is shutting down'));
+  async publish(
+    topic: string,
+    key: string,
+    value: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
+    if (this.closing) throw new PublisherClosedError('the Kafka publisher is shutting down');
     if (this.queue.length >= this.batching.queueMax) {
-      return Promise.reject(
-        new PublishQueueFullError(
-          `Kafka producer queue full (${this.batching.queueMax} messages wait for the broker): Kafka is unreachable or slower than the publishers`,
-        ),
+      throw new PublishQueueFullError(
+        `Kafka producer queue full (${this.batching.queueMax} messages wait for the broker): Kafka is unreachable or slower than the publishers`,
       );
     }
     const encoded = Buffer.from(JSON.stringify(value));
