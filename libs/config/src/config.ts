@@ -23,6 +23,14 @@ export const configSchema = z
     KAFKA_COMMANDS_GROUP_ID: z.string().min(1).default('ticket-service'),
     /** Partitions of one ticket-service replica consumed in parallel (kafkajs `partitionsConsumedConcurrently`). */
     KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: positiveInt.default(6),
+    /** How long a publish waits for others to share its produce request, in ms (librdkafka's `linger.ms`). */
+    KAFKA_PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
+    /** Most messages in one produce request of a publisher; a full batch leaves without lingering. */
+    KAFKA_PRODUCER_BATCH_MAX: positiveInt.default(500),
+    /** Most bytes in one produce request, below the broker's `message.max.bytes` (1 MiB by default). */
+    KAFKA_PRODUCER_BATCH_MAX_BYTES: positiveInt.default(524288),
+    /** Most messages waiting for the broker per publisher; beyond it a publish fails at once (gateway: 503). */
+    KAFKA_PRODUCER_QUEUE_MAX: positiveInt.default(20000),
 
     /** Which event store adapter to use. */
     EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),

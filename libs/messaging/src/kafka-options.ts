@@ -1,6 +1,7 @@
 import { KafkaContext, ServerKafka, Transport, type KafkaOptions } from '@nestjs/microservices';
 import { logLevel, Partitioners } from 'kafkajs';
 import type { AppConfig } from '@tickets/config';
+import type { PublisherBatching } from './kafka-publisher';
 
 /**
  * Options for Nest's Kafka transport (server or client), from the one config.
@@ -24,9 +25,11 @@ export function kafkaOptions(
         logLevel: logLevel.WARN,
         retry: { initialRetryTime: 200, retries: 8 },
       },
-      // One request in flight keeps one ticket's commands in order across retries; a duplicate from a retry is
-      // harmless (same command_id). The Java-compatible murmur2 partitioner maps a key to the same partition as
-      // other publishers' clients do (docs/kafka-contract.md).
+      // One request in flight per broker keeps one ticket's commands in order across retries; a duplicate from a
+      // retry is harmless (same command_id). Throughput comes from batching instead: `KafkaPublisher` sends
+      // one `sendBatch` at a time holding every message published meanwhile (`publisherBatching`).
+      // The Java-compatible murmur2 partitioner maps a key to the same partition as other publishers' clients
+      // do (docs/kafka-contract.md).
       producer: {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
@@ -47,6 +50,16 @@ export function kafkaOptions(
             run: { partitionsConsumedConcurrently: extra.partitionsConsumedConcurrently ?? 1 },
           }),
     },
+  };
+}
+
+/** How a `KafkaPublisher` coalesces publishes, from config `KAFKA_PRODUCER_*` (docs/configuration.md). */
+export function publisherBatching(config: AppConfig): PublisherBatching {
+  return {
+    lingerMs: config.KAFKA_PRODUCER_LINGER_MS,
+    batchMax: config.KAFKA_PRODUCER_BATCH_MAX,
+    batchMaxBytes: config.KAFKA_PRODUCER_BATCH_MAX_BYTES,
+    queueMax: config.KAFKA_PRODUCER_QUEUE_MAX,
   };
 }
 
