@@ -4,36 +4,30 @@ import type { Consumer } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@tickets/config';
 import { topicNames } from '@tickets/contracts';
-import { kafkaServer, onTopic } from '@tickets/messaging';
+import { kafkaBatchServer } from '@tickets/messaging';
 import { CommandProcessor } from './commands/command-processor';
 import { TicketServiceModule } from './ticket-service.module';
 
 /**
- * Starts ticket-service: the consumer group `KAFKA_COMMANDS_GROUP_ID` on `tickets.commands.v1` (one
- * partition's commands in order, `KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY` partitions at once), plus
- * `/health` and `/metrics` on `BIND_HOST:TICKET_SERVICE_PORT`. SIGTERM stops consuming, lets in-flight
- * commands finish, then closes connections.
+ * Starts ticket-service: the consumer group `KAFKA_COMMANDS_GROUP_ID` on `tickets.commands.v1`, consumed in
+ * batches (`KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY` partitions at once; one ticket's commands in order, other
+ * tickets' concurrently), plus `/health` and `/metrics` on `BIND_HOST:TICKET_SERVICE_PORT`. SIGTERM stops
+ * consuming, lets in-flight commands finish, leaves the group, then closes connections.
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await NestFactory.create(TicketServiceModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const server = kafkaServer(config, 'ticket-service', config.KAFKA_COMMANDS_GROUP_ID, {
+  const server = kafkaBatchServer(config, 'ticket-service', config.KAFKA_COMMANDS_GROUP_ID, {
     fromBeginning: true,
     partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
   });
   const processor = app.get(CommandProcessor);
-  // Thin transport adapter (STYLE.md): one message in, handed to the processor with its coordinates.
-  onTopic(server, topicNames(config.KAFKA_TOPIC_PREFIX).commands, async (value, context) => {
-    const message = context.getMessage();
-    await processor.process(value, {
-      topic: context.getTopic(),
-      partition: context.getPartition(),
-      offset: message.offset,
-      key: message.key === null || message.key === undefined ? null : String(message.key),
-    });
-  });
+  // Thin transport adapter (STYLE.md): a partition's batch in, handed to the processor as it is.
+  server.onBatch(topicNames(config.KAFKA_TOPIC_PREFIX).commands, (messages) =>
+    processor.processBatch(messages),
+  );
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   // kafkajs restarts its consumer after retriable errors only; after any other crash no command would be

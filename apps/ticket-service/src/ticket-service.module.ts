@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { AppConfig } from '@tickets/config';
+import { EVENT_STORE, GroupCommitEventStore, type EventStore } from '@tickets/event-store';
 import { kafkaPublisherProvider } from '@tickets/messaging';
 import { ConfigModule, DependencyChecks, EventStoreModule, loggingModule, MetricsModule } from '@tickets/platform';
 import { ResourceResolver } from './application/resource-resolver';
@@ -19,6 +20,12 @@ export class TicketServiceModule {
       controllers: [HealthController],
       providers: [
         kafkaPublisherProvider('ticket-service'),
+        // Commands read and append through it: the appends and stream reads of the moment go as one round-trip.
+        {
+          provide: GroupCommitEventStore,
+          inject: [EVENT_STORE],
+          useFactory: (store: EventStore) => new GroupCommitEventStore(store),
+        },
         CommandProcessor,
         CommandDispatcher,
         CommandMetrics,

@@ -31,6 +31,14 @@ export const configSchema = z
     KAFKA_PRODUCER_BATCH_MAX_BYTES: positiveInt.default(524288),
     /** Most messages waiting for the broker per publisher; beyond it a publish fails at once (gateway: 503). */
     KAFKA_PRODUCER_QUEUE_MAX: positiveInt.default(20000),
+    /**
+     * Session time-out of ticket-service's commands consumer, in ms: how long the group waits for a replica that
+     * died without leaving (kill -9) before its partitions go to another. Within the broker's
+     * `group.min/max.session.timeout.ms` (6000-1800000 by default).
+     */
+    KAFKA_COMMANDS_SESSION_TIMEOUT_MS: positiveInt.default(6000),
+    /** Heartbeat interval of that consumer, in ms (well below the session time-out; Kafka advises a third). */
+    KAFKA_COMMANDS_HEARTBEAT_INTERVAL_MS: positiveInt.default(1000),
 
     /** Which event store adapter to use. */
     EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),

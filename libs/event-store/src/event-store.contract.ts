@@ -311,8 +311,95 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('appendMany (group commit)', () => {
+      it('appends to several streams in one call, each at its own expected revision, in order', async () => {
+        const [a, b] = [newStreamId('many-a'), newStreamId('many-b')];
+        await store.append(b, [contractEvent()], 'no_stream');
+        const outcomes = await store.appendMany([
+          { stream_id: a, events: [contractEvent(), contractEvent()], expected: 'no_stream' },
+          { stream_id: b, events: [contractEvent()], expected: 0n },
+          { stream_id: a, events: [contractEvent()], expected: 1n },
+        ]);
+        const results = outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error));
+        expect(results.map((r) => ('next_expected_revision' in r ? r.next_expected_revision : r))).toEqual([
+          1n,
+          1n,
+          2n,
+        ]);
+        const positions = outcomes.map((outcome) => (outcome.ok ? outcome.result.position : 0n));
+        expectStrictlyIncreasing(positions);
+        expect((await store.readStream(a)).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+        expect((await store.readStream(a))[2].position).toBe(positions[2]);
+      });
+
+      it('fails only the request whose stream is not at its expected revision', async () => {
+        const [taken, fresh, wrong] = [
+          newStreamId('many-taken'),
+          newStreamId('many-fresh'),
+          newStreamId('many-wrong'),
+        ];
+        await store.append(taken, [contractEvent()], 'no_stream');
+        await store.append(wrong, [contractEvent(), contractEvent()], 'no_stream');
+        const outcomes = await store.appendMany([
+          { stream_id: taken, events: [contractEvent()], expected: 'no_stream' },
+          { stream_id: fresh, events: [contractEvent()], expected: 'no_stream' },
+          { stream_id: wrong, events: [contractEvent()], expected: 0n },
+          { stream_id: fresh, events: [], expected: 0n },
+        ]);
+        expect(outcomes[0]).toMatchObject({ ok: false, error: expect.any(ExpectedRevisionConflictError) });
+        expect(outcomes[1]).toMatchObject({ ok: true, result: { next_expected_revision: 0n } });
+        expect(outcomes[2]).toMatchObject({ ok: false, error: expect.any(ExpectedRevisionConflictError) });
+        expect(outcomes[3]).toMatchObject({ ok: false, error: expect.any(RangeError) });
+        expect(await store.readStream(taken)).toHaveLength(1);
+        expect(await store.readStream(fresh)).toHaveLength(1);
+        expect(await store.readStream(wrong)).toHaveLength(2);
+      });
+
+      it('is idempotent per request: a re-sent batch writes nothing and answers the same', async () => {
+        const [a, b] = [newStreamId('many-idem-a'), newStreamId('many-idem-b')];
+        const requests = [
+          { stream_id: a, events: [contractEvent()], expected: 'no_stream' as const },
+          { stream_id: b, events: [contractEvent(), contractEvent()], expected: 'no_stream' as const },
+        ];
+        const first = await store.appendMany(requests);
+        const head = await store.headPosition();
+        expect(await store.appendMany(requests)).toEqual(first);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('answers [] for no requests', async () => {
+        expect(await store.appendMany([])).toEqual([]);
+      });
+    });
+
+    describe('readStreams', () => {
+      it("reads each stream's first events in one call; an unknown stream maps to []", async () => {
+        const [a, b, unknown] = [
+          newStreamId('reads-a'),
+          newStreamId('reads-b'),
+          newStreamId('reads-unknown'),
+        ];
+        const eventsA = [contractEvent(), contractEvent()];
+        await store.append(a, eventsA, 'no_stream');
+        const eventB = contractEvent('OtherTested');
+        await store.append(b, [eventB], 'no_stream');
+
+        const firsts = await store.readStreams([a, b, unknown, a], { max_count: 1 });
+        expect([...firsts.keys()].sort()).toEqual([a, b, unknown].sort());
+        expect(firsts.get(a)!.map((e) => e.id)).toEqual([eventsA[0].id]);
+        expect(firsts.get(b)!.map((e) => [e.id, e.type, e.data])).toEqual([
+          [eventB.id, eventB.type, eventB.data],
+        ]);
+        expect(firsts.get(unknown)).toEqual([]);
+
+        const all = await store.readStreams([a, b]);
+        expect(all.get(a)).toEqual(await store.readStream(a));
+        expect(all.get(b)).toEqual(await store.readStream(b));
+      });
+    });
+
     describe('sequence gaps (ARCHITECTURE.md: never skip an event committed late)', () => {
-      it('delivers every event of 8 concurrent writers x 50 appends exactly once, in strictly increasing positions', async () => {
+      it('delivers every event of 8 concurrent writers x 50 appends (single and group commits) exactly once, in strictly increasing positions', async () => {
         const writers = 8;
         const appendsPerWriter = 50;
         const head = await store.headPosition();
@@ -335,7 +422,18 @@ export function describeEventStoreContract(
               let expected: ExpectedRevision = 'no_stream';
               for (let i = 0; i < appendsPerWriter; i += 1) {
                 const event = contractEvent('ContractGapTested', { writer, i });
-                expected = (await writerStore.append(streamId, [event], expected)).next_expected_revision;
+                if (writer % 4 === 1) {
+                  // Group commits (appendMany, with a request that conflicts) interleave with single appends.
+                  const [outcome, conflict] = await writerStore.appendMany([
+                    { stream_id: streamId, events: [event], expected },
+                    { stream_id: streamId, events: [contractEvent('ContractGapTested')], expected },
+                  ]);
+                  if (!outcome.ok) throw outcome.error;
+                  expect(conflict.ok).toBe(false);
+                  expected = outcome.result.next_expected_revision;
+                } else {
+                  expected = (await writerStore.append(streamId, [event], expected)).next_expected_revision;
+                }
                 appended.push(event.id);
               }
             }),

@@ -1,4 +1,4 @@
-import type { ExpectedRevision, NewEvent } from './event-store.port';
+import type { AppendOutcome, AppendResult, ExpectedRevision, NewEvent } from './event-store.port';
 
 /**
  * Thrown by `append` when the stream is at the expected revision but an event id of the batch is already
@@ -27,5 +27,14 @@ export function assertAppendable(events: readonly NewEvent[], expected: Expected
   if (events.length === 0) throw new RangeError('append needs at least one event');
   if (typeof expected === 'bigint' && expected < 0n) {
     throw new RangeError(`expected revision must be >= 0, 'no_stream' or 'any'; got ${expected}`);
+  }
+}
+
+/** Turns one `append` into the settled outcome `appendMany` reports for it (never rejects). */
+export async function settleAppend(append: Promise<AppendResult>): Promise<AppendOutcome> {
+  try {
+    return { ok: true, result: await append };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error : new Error(String(error)) };
   }
 }

@@ -36,8 +36,10 @@ export interface EventMetadata {
 }
 
 /** An event as read back from the store. */
-export interface RecordedEvent<Type extends string = string, Data = Record<string, unknown>>
-  extends NewEvent<Type, Data> {
+export interface RecordedEvent<Type extends string = string, Data = Record<string, unknown>> extends NewEvent<
+  Type,
+  Data
+> {
   readonly stream_id: string;
   /** 0-based index of the event within its stream. */
   readonly revision: bigint;
@@ -67,6 +69,27 @@ export interface ReadStreamOptions {
   /** First revision to return (inclusive); default 0. */
   readonly from_revision?: bigint;
   /** Maximum number of events; default all. */
+  readonly max_count?: number;
+}
+
+/** One append of {@link EventStore.appendMany}: the arguments of {@link EventStore.append}. */
+export interface AppendRequest {
+  readonly stream_id: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedRevision;
+}
+
+/**
+ * The outcome of one append of {@link EventStore.appendMany}, settled on its own: `error` is what `append`
+ * would have thrown for it alone (`ExpectedRevisionConflictError`, `DuplicateEventIdError`, `RangeError`,
+ * or a connection error).
+ */
+export type AppendOutcome =
+  { readonly ok: true; readonly result: AppendResult } | { readonly ok: false; readonly error: Error };
+
+/** Options for reading many streams at once ({@link EventStore.readStreams}). */
+export interface ReadStreamsOptions {
+  /** Maximum number of events per stream, from revision 0; default all (`1`: each stream's first event). */
   readonly max_count?: number;
 }
 
@@ -111,8 +134,27 @@ export interface EventStore {
    */
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
 
+  /**
+   * Appends to several streams in as few round-trips as the store allows, with the semantics of `append` for
+   * each request: expected revisions are checked one by one, so one stream's conflict fails only its own
+   * request. Requests are applied in the given order (a later request to the same stream sees the earlier
+   * one). Resolves with one outcome per request, in order; rejects only on a programming error.
+   * PostgreSQL: one statement in one transaction (one commit, positions still gap-free and visible in order);
+   * EventStoreDB: the appends pipelined on the one gRPC connection.
+   */
+  appendMany(requests: readonly AppendRequest[]): Promise<AppendOutcome[]>;
+
   /** Reads one stream forwards; an unknown stream yields `[]`. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * Reads several streams forwards in one go (PostgreSQL: one query), each from revision 0 and at most
+   * `options.max_count` events. The map holds every requested id; an unknown stream maps to `[]`.
+   */
+  readStreams(
+    streamIds: readonly string[],
+    options?: ReadStreamsOptions,
+  ): Promise<Map<string, RecordedEvent[]>>;
 
   /** Reads the global log forwards, in position order, never skipping an event committed late. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -1,7 +1,8 @@
 import { KafkaContext, ServerKafka, Transport, type KafkaOptions } from '@nestjs/microservices';
-import { logLevel, Partitioners } from 'kafkajs';
+import { logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
 import type { AppConfig } from '@tickets/config';
 import type { PublisherBatching } from './kafka-publisher';
+import { KafkaBatchServer } from './kafka-batch-server';
 
 /**
  * Options for Nest's Kafka transport (server or client), from the one config.
@@ -19,12 +20,7 @@ export function kafkaOptions(
     transport: Transport.KAFKA,
     options: {
       postfixId: '',
-      client: {
-        clientId: `${config.KAFKA_CLIENT_ID}-${clientId}`,
-        brokers: [...config.kafkaBrokers],
-        logLevel: logLevel.WARN,
-        retry: { initialRetryTime: 200, retries: 8 },
-      },
+      client: kafkaClientConfig(config, clientId),
       // One request in flight per broker keeps one ticket's commands in order across retries; a duplicate from a
       // retry is harmless (same command_id). Throughput comes from batching instead: `KafkaPublisher` sends
       // one `sendBatch` at a time holding every message published meanwhile (`publisherBatching`).
@@ -61,6 +57,42 @@ export function publisherBatching(config: AppConfig): PublisherBatching {
     batchMaxBytes: config.KAFKA_PRODUCER_BATCH_MAX_BYTES,
     queueMax: config.KAFKA_PRODUCER_QUEUE_MAX,
   };
+}
+
+/** kafkajs client settings shared by every producer and consumer: `<KAFKA_CLIENT_ID>-<clientId>`, brokers, retries. */
+function kafkaClientConfig(config: AppConfig, clientId: string): KafkaConfig {
+  return {
+    clientId: `${config.KAFKA_CLIENT_ID}-${clientId}`,
+    brokers: [...config.kafkaBrokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 8 },
+  };
+}
+
+/**
+ * The batch consumer of ticket-service's commands (`KafkaBatchServer`), group `groupId`. Session time-out and
+ * heartbeat from config `KAFKA_COMMANDS_SESSION_TIMEOUT_MS` / `KAFKA_COMMANDS_HEARTBEAT_INTERVAL_MS`: a
+ * replica that dies without leaving the group (kill -9) holds its partitions that long.
+ */
+export function kafkaBatchServer(
+  config: AppConfig,
+  clientId: string,
+  groupId: string,
+  extra: { fromBeginning?: boolean; partitionsConsumedConcurrently?: number; maxWaitTimeInMs?: number } = {},
+): KafkaBatchServer {
+  return new KafkaBatchServer({
+    client: kafkaClientConfig(config, clientId),
+    consumer: {
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: config.KAFKA_COMMANDS_SESSION_TIMEOUT_MS,
+      heartbeatInterval: config.KAFKA_COMMANDS_HEARTBEAT_INTERVAL_MS,
+      // A fetch returns as soon as there is anything: batching comes from what accumulated meanwhile.
+      maxWaitTimeInMs: extra.maxWaitTimeInMs ?? 100,
+    },
+    fromBeginning: extra.fromBeginning ?? true,
+    partitionsConsumedConcurrently: extra.partitionsConsumedConcurrently ?? 1,
+  });
 }
 
 /**

@@ -16,6 +16,8 @@ export class KafkaTestClient {
   private producer?: Producer;
   private consumer?: Consumer;
   readonly results: CommandResult[] = [];
+  /** Each result's message value exactly as published (UTF-8), in arrival order. */
+  readonly rawResults: { readonly command_id: string; readonly raw: string }[] = [];
   readonly deadLetters: { key: string | null; value: Record<string, unknown>; reason: string | undefined }[] = [];
   readonly topics: TopicNames;
 
@@ -40,7 +42,10 @@ export class KafkaTestClient {
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
         const value = JSON.parse(message.value?.toString() ?? 'null');
-        if (topic === this.topics.commandResults) this.results.push(value);
+        if (topic === this.topics.commandResults) {
+          this.results.push(value);
+          this.rawResults.push({ command_id: value?.command_id, raw: message.value?.toString() ?? '' });
+        }
         else this.deadLetters.push({ key: message.key?.toString() ?? null, value, reason: message.headers?.['x-dlq-reason']?.toString() });
       },
     });
@@ -51,6 +56,19 @@ export class KafkaTestClient {
   async publishRaw(key: string, value: unknown): Promise<void> {
     const encoded = typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
     await this.producer!.send({ topic: this.topics.commands, messages: [{ key, value: encoded }] });
+  }
+
+  /**
+   * Publishes several messages with one produce request (raw values as in `publishRaw`, envelopes keyed by
+   * their ticket path), so that those of one partition reach the consumer together, in this order.
+   */
+  async publishBatch(messages: readonly (CommandEnvelope | { readonly key: string; readonly raw: string })[]): Promise<void> {
+    await this.producer!.send({
+      topic: this.topics.commands,
+      messages: messages.map((m) =>
+        'raw' in m ? { key: m.key, value: m.raw } : { key: [m.space_name, m.subpath, m.shortname].join('/'), value: JSON.stringify(m) },
+      ),
+    });
   }
 
   /** Publishes an envelope keyed by its ticket path, as the contract asks. */

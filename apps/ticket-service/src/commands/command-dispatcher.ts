@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '@tickets/config';
 import type { CommandEnvelope, CommandType } from '@tickets/contracts';
-import { EVENT_STORE, type EventStore } from '@tickets/event-store';
+import { GroupCommitEventStore } from '@tickets/event-store';
 import { APP_CONFIG } from '@tickets/platform';
 import { ResourceResolver } from '../application/resource-resolver';
 import { CommandMetrics } from './command-metrics';
@@ -41,7 +41,7 @@ const HANDLERS: Readonly<Record<CommandType, CommandHandler>> = {
 @Injectable()
 export class CommandDispatcher {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly store: GroupCommitEventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly resolver: ResourceResolver,
     private readonly metrics: CommandMetrics,

@@ -10,12 +10,14 @@ import {
   type TopicNames,
 } from '@tickets/contracts';
 import { ConcurrencyConflictError, DomainError } from '@tickets/domain';
-import { EVENT_STORE, type EventStore } from '@tickets/event-store';
+import { GroupCommitEventStore } from '@tickets/event-store';
 import { KafkaPublisher } from '@tickets/messaging';
 import { KAFKA_TOPICS } from '@tickets/platform';
 import { deterministicUuid } from '../application/handle-command';
 import { CommandDispatcher } from './command-dispatcher';
+import { canonicalResult } from './canonical-result';
 import { CommandMetrics } from './command-metrics';
+import { KeyedScheduler } from './keyed-scheduler';
 
 /**
  * Event types recording, in the command's `command-<id>` stream, an answer that left no event in the
@@ -38,78 +40,143 @@ export interface MessageCoordinates {
   readonly key: string | null;
 }
 
+/** One message of `tickets.commands.v1`: its value as consumed (object, string or Buffer) and coordinates. */
+export interface CommandMessage extends MessageCoordinates {
+  readonly value: unknown;
+}
+
 /**
- * Processes one message of `tickets.commands.v1` (ARCHITECTURE.md "Kafka contract"):
- * 1. checks the envelope against its JSON Schema; an unparseable or invalid message is answered `rejected`
+ * Processes the messages of `tickets.commands.v1` a batch at a time (ARCHITECTURE.md "Kafka contract"):
+ * 1. checks each envelope against its JSON Schema; an unparseable or invalid message is answered `rejected`
  *    (code 422) and copied to `tickets.commands.dlq.v1` with the reason — it never blocks the partition;
  * 2. answers a command already refused (or accepted as a no-op) before with the recorded answer (same
- *    `command_id`, same result); a concurrency conflict (409) is not recorded: it is transient;
+ *    `command_id`, same result): the recorded answers of the whole batch are looked up with one read; a
+ *    concurrency conflict (409) is not recorded: it is transient;
  * 3. dispatches it (workflow rules, append), and publishes the result keyed by `command_id`.
+ * Commands with the same Kafka key (one ticket) run strictly in message order, others concurrently.
  * A refusal (DomainError) is recorded, then answered `rejected`. An unexpected error is answered `failed`
  * (code 99) and dead-lettered when the event store is reachable (a bug, not an outage); otherwise it is
- * rethrown so Kafka redelivers the message once the store is back.
+ * rethrown so Kafka redelivers the message once the store is back (and the same key's later messages wait).
+ * Every result is published in one canonical serialisation (`canonicalResult`), so a redelivery's answer is
+ * byte-identical to the first.
  */
 @Injectable()
 export class CommandProcessor {
   private readonly logger = new Logger(CommandProcessor.name);
+  private readonly scheduler = new KeyedScheduler();
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly store: GroupCommitEventStore,
     private readonly publisher: KafkaPublisher,
     private readonly dispatcher: CommandDispatcher,
     private readonly metrics: CommandMetrics,
     @Inject(KAFKA_TOPICS) private readonly topics: TopicNames,
   ) {}
 
-  /** @param value the message value as Nest's Kafka parser left it (object, string or Buffer) */
-  async process(value: unknown, message: MessageCoordinates): Promise<CommandResult> {
+  /**
+   * Starts every message of `messages` (one partition's batch, in offset order) and returns, per message,
+   * a promise of its result that resolves once the result (and any dead-letter copy) is acknowledged by the
+   * broker; it rejects when the message must be redelivered (store outage, broker error).
+   */
+  processBatch(messages: readonly CommandMessage[]): Promise<CommandResult>[] {
     const started = process.hrtime.bigint();
-    const check = checkCommandEnvelope(value);
-    if (!check.ok) {
-      const commandId = extractCommandId(value) ?? deterministicUuid('unparseable', message.topic, message.partition, message.offset);
-      const result: CommandResult = {
-        command_id: commandId,
-        status: 'rejected',
-        error: { type: 'request', code: 422, message: check.reason, info: check.errors.map((e) => ({ ...e })) },
+    const checked = messages.map((message) => ({ message, check: checkCommandEnvelope(message.value) }));
+    const commandIds = [
+      ...new Set(checked.flatMap(({ check }) => (check.ok ? [check.envelope.command_id] : []))),
+    ];
+    const recorded =
+      commandIds.length > 0
+        ? this.recordedOutcomes(commandIds)
+        : Promise.resolve(new Map<string, CommandResult>());
+    recorded.catch(() => undefined); // awaited (and reported) by each command below
+    const looked = new Set<string>();
+    return checked.map(({ message, check }) => {
+      if (!check.ok) return this.refuseInvalid(message, check, started);
+      const envelope: CommandEnvelope = {
+        ...check.envelope,
+        subpath: normalizeSubpath(check.envelope.subpath),
       };
-      await this.deadLetter(value, message, check.reason);
-      await this.publishResult(result, started, 'invalid');
-      return result;
-    }
-    const envelope: CommandEnvelope = { ...check.envelope, subpath: normalizeSubpath(check.envelope.subpath) };
+      // The batch's lookup answers for the first delivery of a command id in the batch only: a duplicate
+      // further on runs after it (same key) and must see what the first delivery recorded.
+      const firstInBatch = !looked.has(envelope.command_id);
+      looked.add(envelope.command_id);
+      const key = message.key ?? `${message.partition}:${message.offset}`;
+      return this.scheduler
+        .run(key, async () => {
+          const prior = firstInBatch
+            ? ((await recorded).get(envelope.command_id) ?? null)
+            : await this.recordedOutcome(envelope.command_id);
+          return prior ?? (await this.execute(envelope, message));
+        })
+        .then(async (result) => {
+          await this.publishResult(result, started, envelope.type);
+          return result;
+        });
+    });
+  }
 
-    const recorded = await this.recordedOutcome(envelope.command_id);
-    if (recorded) {
-      await this.publishResult(recorded, started, envelope.type);
-      return recorded;
-    }
+  private async refuseInvalid(
+    message: CommandMessage,
+    check: { reason: string; errors: readonly object[] },
+    started: bigint,
+  ): Promise<CommandResult> {
+    const commandId =
+      extractCommandId(message.value) ??
+      deterministicUuid('unparseable', message.topic, message.partition, message.offset);
+    const result: CommandResult = {
+      command_id: commandId,
+      status: 'rejected',
+      error: { type: 'request', code: 422, message: check.reason, info: check.errors.map((e) => ({ ...e })) },
+    };
+    await Promise.all([
+      this.deadLetter(message.value, message, check.reason),
+      this.publishResult(result, started, 'invalid'),
+    ]);
+    return result;
+  }
 
-    let result: CommandResult;
+  /** Decides and appends a command not answered before; the result to publish. */
+  private async execute(envelope: CommandEnvelope, message: CommandMessage): Promise<CommandResult> {
     try {
       const { noop, ...answer } = await this.dispatcher.dispatch(envelope);
-      result = noop ? await this.recordOutcome(envelope, COMMAND_ANSWERED, answer) : answer;
+      return noop ? await this.recordOutcome(envelope, COMMAND_ANSWERED, answer) : answer;
     } catch (error) {
       if (error instanceof ConcurrencyConflictError) {
         // Transient: answered, not recorded, so re-publishing the command tries again.
-        result = { command_id: envelope.command_id, status: 'rejected', error: toDmartError(error) };
-      } else if (error instanceof DomainError) {
-        const refusal: CommandResult = { command_id: envelope.command_id, status: 'rejected', error: toDmartError(error) };
-        result = await this.recordOutcome(envelope, COMMAND_REJECTED, refusal);
-      } else if (await this.storeIsReachable()) {
-        this.logger.error({ err: error, command_id: envelope.command_id }, 'command failed unexpectedly');
-        const reason = error instanceof Error ? error.message : String(error);
-        result = {
-          command_id: envelope.command_id,
-          status: 'failed',
-          error: { type: 'internal', code: 99, message: `unexpected error: ${reason}` },
-        };
-        await this.deadLetter(value, message, reason);
-      } else {
-        throw error; // outage: let Kafka redeliver once the store is back
+        return { command_id: envelope.command_id, status: 'rejected', error: toDmartError(error) };
       }
+      if (error instanceof DomainError) {
+        const refusal: CommandResult = {
+          command_id: envelope.command_id,
+          status: 'rejected',
+          error: toDmartError(error),
+        };
+        return this.recordOutcome(envelope, COMMAND_REJECTED, refusal);
+      }
+      if (!(await this.storeIsReachable())) throw error; // outage: let Kafka redeliver once the store is back
+      this.logger.error({ err: error, command_id: envelope.command_id }, 'command failed unexpectedly');
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.deadLetter(message.value, message, reason);
+      return {
+        command_id: envelope.command_id,
+        status: 'failed',
+        error: { type: 'internal', code: 99, message: `unexpected error: ${reason}` },
+      };
     }
-    await this.publishResult(result, started, envelope.type);
-    return result;
+  }
+
+  /** The recorded answers of `commandIds` (absent: none recorded), with one read of the store. */
+  private async recordedOutcomes(commandIds: readonly string[]): Promise<Map<string, CommandResult>> {
+    const streams = await this.store.readStreams(
+      commandIds.map((id) => streamIds.commandRejection(id)),
+      { max_count: 1 },
+    );
+    const answers = new Map<string, CommandResult>();
+    for (const id of commandIds) {
+      const [event] = streams.get(streamIds.commandRejection(id)) ?? [];
+      if (event) answers.set(id, event.data as unknown as CommandResult);
+    }
+    return answers;
   }
 
   private async recordedOutcome(commandId: string): Promise<CommandResult | null> {
@@ -118,7 +185,11 @@ export class CommandProcessor {
   }
 
   /** Records the answer once (first write wins); a concurrent duplicate's record is returned instead. */
-  private async recordOutcome(envelope: CommandEnvelope, type: string, result: CommandResult): Promise<CommandResult> {
+  private async recordOutcome(
+    envelope: CommandEnvelope,
+    type: string,
+    result: CommandResult,
+  ): Promise<CommandResult> {
     const commandId = envelope.command_id;
     const streamId = streamIds.commandRejection(commandId);
     await this.store.append(
@@ -144,9 +215,14 @@ export class CommandProcessor {
 
   private async publishResult(result: CommandResult, started: bigint, type: string): Promise<void> {
     const publishing = process.hrtime.bigint();
-    const fits = Buffer.byteLength(JSON.stringify(result)) <= MAX_RESULT_BYTES;
-    const { ticket: _ticket, ...withoutTicket } = result;
-    await this.publisher.publish(this.topics.commandResults, result.command_id, fits ? result : withoutTicket);
+    const canonical = canonicalResult(result);
+    const fits = Buffer.byteLength(JSON.stringify(canonical)) <= MAX_RESULT_BYTES;
+    const { ticket: _ticket, ...withoutTicket } = canonical;
+    await this.publisher.publish(
+      this.topics.commandResults,
+      result.command_id,
+      fits ? canonical : withoutTicket,
+    );
     this.metrics.observeStage('publish', Number(process.hrtime.bigint() - publishing) / 1e9);
     this.metrics.observe(type, result.status, Number(process.hrtime.bigint() - started) / 1e9);
   }

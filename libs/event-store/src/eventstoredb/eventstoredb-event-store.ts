@@ -20,6 +20,8 @@ import {
 } from '@eventstore/db-client';
 import {
   ExpectedRevisionConflictError,
+  type AppendOutcome,
+  type AppendRequest,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -27,12 +29,13 @@ import {
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type ReadStreamsOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { assertAppendable } from '../event-store.errors';
+import { assertAppendable, settleAppend } from '../event-store.errors';
 
 /** Options of {@link EventStoreDBEventStore}. */
 export interface EventStoreDBEventStoreOptions {
@@ -104,6 +107,35 @@ export class EventStoreDBEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * See {@link EventStore.appendMany}: EventStoreDB has no multi-stream transaction, so each request is its own
+   * `appendToStream`, all pipelined on the gRPC connection; requests to the same stream run one after another,
+   * in the given order.
+   */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    const tails = new Map<string, Promise<unknown>>();
+    return Promise.all(
+      requests.map((request) => {
+        const previous = tails.get(request.stream_id) ?? Promise.resolve();
+        const outcome = previous.then(() =>
+          settleAppend(this.append(request.stream_id, request.events, request.expected)),
+        );
+        tails.set(request.stream_id, outcome);
+        return outcome;
+      }),
+    );
+  }
+
+  /** See {@link EventStore.readStreams}: one `readStream` per id, concurrently on the gRPC connection. */
+  async readStreams(
+    streamIds: readonly string[],
+    options: ReadStreamsOptions = {},
+  ): Promise<Map<string, RecordedEvent[]>> {
+    const unique = [...new Set(streamIds)];
+    const read = await Promise.all(unique.map((id) => this.readStream(id, { max_count: options.max_count })));
+    return new Map(unique.map((id, index) => [id, read[index]]));
   }
 
   /** See {@link EventStore.readStream}; a `StreamNotFoundError` from the server yields `[]`. */

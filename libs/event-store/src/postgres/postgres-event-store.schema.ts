@@ -50,6 +50,7 @@ export function migrationStatements(schema: string): string[] {
        CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision)
      )`,
     appendFunction(s),
+    appendManyFunction(s),
   ];
 }
 
@@ -118,6 +119,30 @@ function appendFunction(s: string): string {
       -- Delivered at commit, to the subscriptions' LISTEN connections.
       PERFORM pg_notify(p_channel, (v_last + v_count)::text);
       RETURN QUERY SELECT 'ok'::text, coalesce(v_current, -1) + v_count, v_last + v_count;
+    END
+    $fn$`;
+}
+
+/**
+ * `append_events_many(appends jsonb, channel)` -> one row `(ord, outcome, stream_revision, last_position)` per
+ * element of `appends` (`[{stream_id, expected, events}]`, `ord` 1-based), each the row `append_events` gives for
+ * it alone. Called as one statement: one transaction, one commit (group commit) for all of them. The counter
+ * lock taken by the first `append_events` is held until that commit, so the gap-free, commit-ordered positions
+ * argument above holds unchanged; each call's checks run on a fresh snapshot that includes the earlier calls'
+ * inserts (VOLATILE), so one stream's conflict answers `conflict` for that element only.
+ */
+function appendManyFunction(s: string): string {
+  return `CREATE OR REPLACE FUNCTION ${s}.append_events_many(p_appends jsonb, p_channel text)
+    RETURNS TABLE (ord bigint, outcome text, stream_revision bigint, last_position bigint)
+    LANGUAGE plpgsql VOLATILE AS $fn$
+    DECLARE
+      v_item jsonb;
+      v_ord bigint;
+    BEGIN
+      FOR v_item, v_ord IN SELECT a.x, a.o FROM jsonb_array_elements(p_appends) WITH ORDINALITY AS a(x, o) LOOP
+        RETURN QUERY SELECT v_ord, r.outcome, r.stream_revision, r.last_position
+          FROM ${s}.append_events(v_item->>'stream_id', (v_item->>'expected')::bigint, v_item->'events', p_channel) r;
+      END LOOP;
     END
     $fn$`;
 }

@@ -1,18 +1,21 @@
 import { Client, DatabaseError, Pool, type ClientConfig } from 'pg';
 import {
   ExpectedRevisionConflictError,
+  type AppendOutcome,
+  type AppendRequest,
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type ReadStreamsOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionHandler,
 } from '../event-store.port';
-import { assertAppendable, DuplicateEventIdError } from '../event-store.errors';
+import { assertAppendable, DuplicateEventIdError, settleAppend } from '../event-store.errors';
 import {
   EXPECTED_ANY,
   EXPECTED_NO_STREAM,
@@ -146,39 +149,62 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     assertAppendable(events, expected);
-    const params = [
-      streamId,
-      expected === 'no_stream' ? EXPECTED_NO_STREAM : expected === 'any' ? EXPECTED_ANY : expected.toString(),
-      JSON.stringify(events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata }))),
-      this.channel,
-    ];
+    const params = [streamId, encodeExpected(expected), encodeEvents(events), this.channel];
     const sql = `SELECT outcome, stream_revision, last_position FROM "${this.schema}".append_events($1, $2::bigint, $3::jsonb, $4)`;
     let row: AppendRow;
     try {
-      row = await this.runAppend(sql, params, streamId);
+      [row] = await this.runAppend(sql, params, streamId);
     } catch (error) {
       throw await this.translateAppendError(error, streamId, expected, events);
     }
-    switch (row.outcome) {
-      case 'ok':
-      case 'idempotent':
-        return { next_expected_revision: BigInt(row.stream_revision!), position: BigInt(row.last_position!) };
-      case 'conflict':
-        throw new ExpectedRevisionConflictError(
-          streamId,
-          expected,
-          row.stream_revision === null ? 'no_stream' : BigInt(row.stream_revision),
-        );
-      case 'duplicate_id':
-        throw new DuplicateEventIdError(
-          streamId,
-          events.map((event) => event.id),
-        );
-      default: {
-        const _: never = row.outcome;
-        throw new Error(`unexpected append outcome ${String(_)}`);
+    return appendResultOf(row, streamId, expected, events);
+  }
+
+  /**
+   * See {@link EventStore.appendMany}: one round-trip to `append_events_many`, i.e. one transaction and one
+   * commit for every valid request (group commit). Should that statement fail as a whole (a unique violation
+   * from a writer that bypassed `append_events`), each request is retried alone, in order, so that one
+   * request's failure stays its own.
+   */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    const outcomes: (AppendOutcome | undefined)[] = requests.map((request) => {
+      try {
+        assertAppendable(request.events, request.expected);
+        return undefined;
+      } catch (error) {
+        return { ok: false, error: error as Error };
       }
+    });
+    const valid = requests.flatMap((request, index) => (outcomes[index] ? [] : [{ request, index }]));
+    if (valid.length === 0) return outcomes as AppendOutcome[];
+    const appends = valid.map(({ request }) => ({
+      stream_id: request.stream_id,
+      expected: encodeExpected(request.expected),
+      events: request.events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata })),
+    }));
+    const sql = `SELECT ord, outcome, stream_revision, last_position FROM "${this.schema}".append_events_many($1::jsonb, $2) ORDER BY ord`;
+    let rows: (AppendRow & { ord: string })[];
+    try {
+      rows = await this.runAppend(sql, [JSON.stringify(appends), this.channel], valid[0].request.stream_id);
+    } catch (error) {
+      if (!(error instanceof DatabaseError)) {
+        for (const { index } of valid) outcomes[index] = { ok: false, error: error as Error };
+        return outcomes as AppendOutcome[];
+      }
+      for (const { request, index } of valid) {
+        outcomes[index] = await settleAppend(
+          this.append(request.stream_id, request.events, request.expected),
+        );
+      }
+      return outcomes as AppendOutcome[];
     }
+    rows.forEach((row, i) => {
+      const { request, index } = valid[i];
+      outcomes[index] = settleSync(() =>
+        appendResultOf(row, request.stream_id, request.expected, request.events),
+      );
+    });
+    return outcomes as AppendOutcome[];
   }
 
   /** See {@link EventStore.readStream}; revisions ascending. */
@@ -190,6 +216,27 @@ export class PostgresEventStore implements EventStore {
       [streamId, (options.from_revision ?? 0n).toString(), options.max_count ?? null],
     );
     return rows.map(toRecordedEvent);
+  }
+
+  /** See {@link EventStore.readStreams}: one query (a lateral join per requested stream), revisions ascending. */
+  async readStreams(
+    streamIds: readonly string[],
+    options: ReadStreamsOptions = {},
+  ): Promise<Map<string, RecordedEvent[]>> {
+    const unique = [...new Set(streamIds)];
+    const streams = new Map<string, RecordedEvent[]>(unique.map((id) => [id, []]));
+    if (unique.length === 0) return streams;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT e.position, e.stream_id, e.revision, e.event_id, e.type, e.data, e.metadata, e.recorded_at
+         FROM unnest($1::text[]) AS s(id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM "${this.schema}".events ev WHERE ev.stream_id = s.id ORDER BY ev.revision LIMIT $2
+         ) e
+         ORDER BY e.stream_id, e.revision`,
+      [unique, options.max_count ?? null],
+    );
+    for (const row of rows) streams.get(row.stream_id)!.push(toRecordedEvent(row));
+    return streams;
   }
 
   /**
@@ -253,21 +300,29 @@ export class PostgresEventStore implements EventStore {
   }
 
   /** Autocommit single statement (one round-trip), or an explicit transaction when a test hook is set. */
-  private async runAppend(sql: string, params: unknown[], streamId: string): Promise<AppendRow> {
+  private async runAppend<Row extends AppendRow>(
+    sql: string,
+    params: unknown[],
+    streamId: string,
+  ): Promise<Row[]> {
     const beforeCommit = this.options.testHooks?.beforeCommit;
     if (!beforeCommit) {
-      const { rows } = await this.pool.query<AppendRow>(sql, params);
-      return rows[0];
+      const { rows } = await this.pool.query<Row>(sql, params);
+      return rows;
     }
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<AppendRow>(sql, params);
-      if (rows[0].outcome === 'ok') {
-        await beforeCommit({ stream_id: streamId, position: BigInt(rows[0].last_position!) });
+      const { rows } = await client.query<Row>(sql, params);
+      const written = rows.filter((row) => row.outcome === 'ok');
+      if (written.length > 0) {
+        await beforeCommit({
+          stream_id: streamId,
+          position: BigInt(written[written.length - 1].last_position!),
+        });
       }
       await client.query('COMMIT');
-      return rows[0];
+      return rows;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -306,6 +361,58 @@ export class PostgresEventStore implements EventStore {
       [streamId],
     );
     return [rows[0]?.last == null ? undefined : BigInt(rows[0].last)];
+  }
+}
+
+function encodeExpected(expected: ExpectedRevision): string {
+  return expected === 'no_stream'
+    ? EXPECTED_NO_STREAM
+    : expected === 'any'
+      ? EXPECTED_ANY
+      : expected.toString();
+}
+
+function encodeEvents(events: readonly NewEvent[]): string {
+  return JSON.stringify(events.map(({ id, type, data, metadata }) => ({ id, type, data, metadata })));
+}
+
+/**
+ * The port's answer to one `append_events` row.
+ * @throws ExpectedRevisionConflictError, DuplicateEventIdError as `append` documents
+ */
+function appendResultOf(
+  row: AppendRow,
+  streamId: string,
+  expected: ExpectedRevision,
+  events: readonly NewEvent[],
+): AppendResult {
+  switch (row.outcome) {
+    case 'ok':
+    case 'idempotent':
+      return { next_expected_revision: BigInt(row.stream_revision!), position: BigInt(row.last_position!) };
+    case 'conflict':
+      throw new ExpectedRevisionConflictError(
+        streamId,
+        expected,
+        row.stream_revision === null ? 'no_stream' : BigInt(row.stream_revision),
+      );
+    case 'duplicate_id':
+      throw new DuplicateEventIdError(
+        streamId,
+        events.map((event) => event.id),
+      );
+    default: {
+      const _: never = row.outcome;
+      throw new Error(`unexpected append outcome ${String(_)}`);
+    }
+  }
+}
+
+function settleSync(append: () => AppendResult): AppendOutcome {
+  try {
+    return { ok: true, result: append() };
+  } catch (error) {
+    return { ok: false, error: error as Error };
   }
 }
 
