@@ -2,11 +2,14 @@ import mongoose from 'mongoose';
 import { loadConfig, type AppConfig } from '@tickets/config';
 import { createEventStore, type EventStore } from '@tickets/event-store';
 import {
+  fixedGeneration,
   generationContentHash,
   listGenerations,
   pruneReadModels,
   readModelGeneration,
+  ProjectionRunner,
   ReadModelAliases,
+  ReadModels,
   rebuildReadModels,
   rollbackReadModels,
   type ProjectionLag,
@@ -24,16 +27,17 @@ import {
  *   npm run projections:rebuild -- --status [--hash] live and previous generation, collections, checkpoints
  *   npm run projections:rebuild -- --rollback        switch back to the previous generation (caught up first)
  *   npm run projections:rebuild -- --prune           drop generations that are neither live nor previous
+ *   npm run projections:rebuild -- --reapply-parked  re-apply the live generation's parked events (after a fix)
  *
  * Ctrl-C before the switch stops the rebuild and drops the half-built generation; the live one is untouched.
- * Exit codes: 0 done, 1 failed, 2 usage.
+ * Exit codes: 0 done, 1 failed (or, for --reapply-parked, events still parked), 2 usage.
  */
-const USAGE = 'usage: projections-rebuild [--status [--hash] | --rollback | --prune]';
+const USAGE = 'usage: projections-rebuild [--status [--hash] | --rollback | --prune | --reapply-parked]';
 
 async function main(argv: readonly string[]): Promise<number> {
   const flags = new Set(argv);
-  const known = new Set(['--status', '--hash', '--rollback', '--prune']);
-  const modes = ['--status', '--rollback', '--prune'].filter((f) => flags.has(f));
+  const known = new Set(['--status', '--hash', '--rollback', '--prune', '--reapply-parked']);
+  const modes = ['--status', '--rollback', '--prune', '--reapply-parked'].filter((f) => flags.has(f));
   if ([...flags].some((f) => !known.has(f)) || modes.length > 1 || (flags.has('--hash') && !flags.has('--status'))) {
     console.error(USAGE);
     return 2;
@@ -49,6 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     store = await openStore(config);
+    if (flags.has('--reapply-parked')) return await reapplyParked(connection, store, config);
     const abort = new AbortController();
     const onSignal = () => {
       console.error('stopping: the rebuild ends before its switch, the half-built generation is dropped');
@@ -110,6 +115,31 @@ async function status(connection: mongoose.Connection, config: AppConfig, withHa
   };
   console.log(JSON.stringify(report, null, 2));
   return 0;
+}
+
+/**
+ * Re-applies the parked events of the live generation (docs/read-models.md "parked_events") with a runner of
+ * that generation's checkpoint name (not started: it does not move the checkpoint). Safe while the
+ * projection-service runs: both write under the revision guard in transactions.
+ */
+async function reapplyParked(connection: mongoose.Connection, store: EventStore, config: AppConfig): Promise<number> {
+  const generation = await new ReadModelAliases(connection, { projectionName: config.PROJECTION_NAME }).resolve();
+  const models = new ReadModels(connection, fixedGeneration(generation));
+  await models.ensureIndexes();
+  const runner = new ProjectionRunner({
+    name: generation.checkpoint,
+    store,
+    projections: models.projections(),
+    checkpoints: models.checkpoints,
+    parking: models.parked,
+    logger: { log: (m) => console.log(m), warn: (m) => console.warn(m), error: (m) => console.error(m) },
+  });
+  const result = await runner.reapplyParked();
+  console.log(
+    `generation ${generation.version}: re-applied ${result.reapplied} parked events, ${result.still_parked} still parked, ` +
+      `${result.streams_cleared} streams current again`,
+  );
+  return result.still_parked > 0 ? 1 : 0;
 }
 
 function openStore(config: AppConfig): Promise<EventStore> {

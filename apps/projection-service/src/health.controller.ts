@@ -10,6 +10,9 @@ import { ProjectionWorker, type ReadModelLag } from './projection.worker';
 /**
  * `GET /health` (@nestjs/terminus): 200 when MongoDB and the event store answer, the projection is not
  * stalled and (when enabled) neither is the integration-event publisher; 503 otherwise.
+ * Parked events (docs/read-models.md "Parked events") make an entry `degraded: true` with `parked` (count),
+ * `parked_by_projection` and `oldest_parked_at` in its details, but keep it up: every other stream is current,
+ * and restarting the service would not help (re-apply the parked events after a fix).
  * - `projection` always carries the lag (positions as decimal strings) and the read model generation: it is
  *   down when the runner is not running (outside a generation switch) or is stalled (events wait and none was
  *   processed for `PROJECTION_STALL_AFTER_MS`, 30 s by default);
@@ -82,9 +85,14 @@ export function lagDetails(lag: ProjectionLag): Record<string, unknown> {
     behind: lag.behind,
     behind_capped: lag.behind_capped,
     lag_ms: lag.lag_ms,
+    waiting_ms: lag.waiting_ms,
     ms_since_last_event: lag.ms_since_last_event,
     events_processed: lag.events_processed,
     stalled: lag.stalled,
     last_error: lag.last_error,
+    degraded: lag.parked > 0,
+    parked: lag.parked,
+    parked_by_projection: lag.parked_by_projection,
+    oldest_parked_at: lag.oldest_parked_at,
   };
 }

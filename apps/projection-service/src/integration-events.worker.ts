@@ -79,6 +79,7 @@ export class IntegrationEventsWorker implements OnApplicationBootstrap, BeforeAp
       store,
       projections: [new TicketIntegrationEventsProjection(new TicketFactsTracker(store), publisher)],
       checkpoints: publishBeforeCheckpoint(readModels.checkpoints, publisher),
+      parking: readModels.parked,
       stallAfterMs: config.PROJECTION_STALL_AFTER_MS,
       logger: this.logger,
       onApplied: (projection, outcome, event) => metrics.countApplied(projection, outcome, event),
@@ -87,6 +88,8 @@ export class IntegrationEventsWorker implements OnApplicationBootstrap, BeforeAp
       const status = await this.status();
       return { events: status.behind + status.publisher.pending, ms: Math.max(status.lag_ms, status.publisher.oldest_pending_ms) };
     });
+    const runner = this.runner;
+    metrics.bindParked(() => runner.lag());
   }
 
   async onApplicationBootstrap(): Promise<void> {

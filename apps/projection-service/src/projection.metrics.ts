@@ -1,19 +1,23 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { RecordedEvent } from '@tickets/event-store';
-import type { ApplyOutcome, ProjectionLag } from '@tickets/read-models';
+import type { ProjectionLag, RunnerOutcome } from '@tickets/read-models';
 
 /** Metric names of the projection service (docs/read-models.md "Operations"). */
 export const PROJECTION_METRICS = {
   lagEvents: 'projection_lag_events',
   lagMs: 'projection_lag_ms',
   eventsApplied: 'projection_events_applied_total',
+  parkedEvents: 'projection_parked_events',
   applyLag: 'projection_apply_lag_seconds',
   generation: 'read_model_generation',
   integrationLagEvents: 'integration_events_lag_events',
   integrationLagMs: 'integration_events_lag_ms',
   integrationPublished: 'integration_events_published_total',
 } as const;
+
+/** The projections whose parked events are always reported (0 when none), so an alert can compare with 0. */
+const PARKING_PROJECTIONS = ['tickets', 'workflows'] as const;
 
 /** How far the integration-event publisher is behind the store (runner lag plus unacknowledged messages). */
 export interface IntegrationEventsLag {
@@ -29,7 +33,9 @@ export interface IntegrationEventsLag {
  * - `projection_lag_events` (gauge): events in the store after the runner's position (capped, see `ProjectionLag`);
  * - `projection_lag_ms` (gauge): age in ms of the oldest event not yet processed (0 when caught up);
  * - `projection_events_applied_total` (counter, labels `projection`, `outcome`): applies by outcome
- *   (`applied`, `duplicate`, `gap`, `ignored`);
+ *   (`applied`, `duplicate`, `gap`, `ignored`, `parked`);
+ * - `projection_parked_events` (gauge, label `projection`): events parked in `parked_events` by the read model
+ *   runner (`tickets`, `workflows`) and the integration-event runner (`integration-events`), 0 when none;
  * - `projection_apply_lag_seconds` (histogram, label `projection`): event committed -> applied;
  * - `read_model_generation` (gauge): the read model generation the runner maintains (docs/read-models.md);
  * - `integration_events_lag_events`, `integration_events_lag_ms` (gauges): what the publisher of
@@ -43,6 +49,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
   private lagSource: (() => Promise<ProjectionLag>) | null = null;
   private generationSource: (() => number | null) | null = null;
   private integrationLagSource: (() => Promise<IntegrationEventsLag>) | null = null;
+  private readonly parkedSources: (() => Promise<Pick<ProjectionLag, 'parked_by_projection'>>)[] = [];
   private readonly published: Counter;
   private cached: { at: number; lag: Promise<ProjectionLag> } | null = null;
   private readonly applied: Counter<'projection' | 'outcome'>;
@@ -53,7 +60,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
     for (const name of Object.values(PROJECTION_METRICS)) register.removeSingleMetric(name);
     this.applied = new Counter({
       name: PROJECTION_METRICS.eventsApplied,
-      help: 'Events applied by each projection, by outcome (applied, duplicate, gap, ignored).',
+      help: 'Events applied by each projection, by outcome (applied, duplicate, gap, ignored, parked).',
       labelNames: ['projection', 'outcome'],
     });
     this.applyLag = new Histogram({
@@ -99,6 +106,21 @@ export class ProjectionMetrics implements OnModuleDestroy {
       },
     });
     const lag = () => this.lag();
+    const parkedSources = () => this.parkedSources;
+    new Gauge({
+      name: PROJECTION_METRICS.parkedEvents,
+      help: 'Events a projection could not apply and parked (parked_events), per projection; re-apply them after a fix.',
+      labelNames: ['projection'],
+      async collect() {
+        this.reset();
+        const lags = await Promise.all(parkedSources().map((source) => source().catch(() => null)));
+        for (const current of lags) {
+          if (!current) continue;
+          for (const [projection, count] of Object.entries(current.parked_by_projection)) this.inc({ projection }, count);
+        }
+        for (const projection of PARKING_PROJECTIONS) this.inc({ projection }, 0);
+      },
+    });
     new Gauge({
       name: PROJECTION_METRICS.lagEvents,
       help: 'Events in the event store after the projection checkpoint (capped at the lag count limit).',
@@ -117,9 +139,15 @@ export class ProjectionMetrics implements OnModuleDestroy {
     });
   }
 
-  /** Sets where the gauges read the lag from (the runner's `lag()`). */
+  /** Sets where the gauges read the lag from (the runner's `lag()`); also a source of `projection_parked_events`. */
   bindLag(source: () => Promise<ProjectionLag>): void {
     this.lagSource = source;
+    this.parkedSources.push(() => this.lag().then((lag) => lag ?? Promise.reject(new Error('no lag'))));
+  }
+
+  /** Adds a runner whose parked events `projection_parked_events` counts (the integration-event runner). */
+  bindParked(source: () => Promise<Pick<ProjectionLag, 'parked_by_projection'>>): void {
+    this.parkedSources.push(source);
   }
 
   /** Sets where `read_model_generation` reads the current generation number from. */
@@ -138,7 +166,7 @@ export class ProjectionMetrics implements OnModuleDestroy {
   }
 
   /** Counts one apply and, when it changed the read model, its lag (the runner's `onApplied` hook). */
-  countApplied(projection: string, outcome: ApplyOutcome, event: RecordedEvent): void {
+  countApplied(projection: string, outcome: RunnerOutcome, event: RecordedEvent): void {
     this.applied.inc({ projection, outcome });
     if (outcome === 'applied') this.applyLag.observe({ projection }, Math.max(0, Date.now() - Date.parse(event.recorded_at)) / 1000);
   }

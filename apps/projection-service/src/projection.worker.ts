@@ -138,6 +138,7 @@ export class ProjectionWorker implements OnApplicationBootstrap, BeforeApplicati
       store: this.store,
       projections: models.projections(),
       checkpoints: models.checkpoints,
+      parking: models.parked,
       stallAfterMs: this.config.PROJECTION_STALL_AFTER_MS,
       logger: this.logger,
       onApplied: (projection, outcome, event) => this.metrics.countApplied(projection, outcome, event),

@@ -258,6 +258,65 @@ export function describeEventStoreContract(
       );
     });
 
+    describe('batched catch-up subscription', () => {
+      it(
+        'delivers every event once, in position order, in batches of at most max_batch_size, then live ones',
+        async () => {
+          const head = await store.headPosition();
+          const streamId = newStreamId('batched');
+          const appended = Array.from({ length: 7 }, () => contractEvent());
+          await store.append(streamId, appended.slice(0, 5), 'no_stream');
+          const batches: RecordedEvent[][] = [];
+          const errors: Error[] = [];
+          let running = 0;
+          let overlapping = false;
+          const subscription = store.subscribeToAllInBatches(
+            async (events) => {
+              running += 1;
+              overlapping ||= running > 1;
+              batches.push([...events]);
+              await sleep(5);
+              running -= 1;
+            },
+            { after: head, max_batch_size: 2, onError: (error) => errors.push(error) },
+          );
+          const mine = () => batches.flat().filter((event) => event.stream_id === streamId);
+          await waitFor(() => mine().length === 5, 'the five events appended before subscribing');
+          await store.append(streamId, appended.slice(5), 4n);
+          await waitFor(() => mine().length === 7, 'the live events');
+          await subscription.stop();
+
+          expect(mine().map((event) => event.id)).toEqual(appended.map((event) => event.id));
+          expect(batches.every((batch) => batch.length >= 1 && batch.length <= 2)).toBe(true);
+          const positions = batches.flat().map((event) => event.position);
+          expect(positions.every((position, i) => i === 0 || position > positions[i - 1])).toBe(true);
+          expect(overlapping).toBe(false);
+          expect(errors).toEqual([]);
+        },
+        SUBSCRIPTION_TEST_TIMEOUT_MS,
+      );
+
+      it(
+        'stops and reports through onError when the handler throws',
+        async () => {
+          const head = await store.headPosition();
+          const streamId = newStreamId('batched-failing');
+          await store.append(streamId, [contractEvent()], 'no_stream');
+          const errors: Error[] = [];
+          const subscription = store.subscribeToAllInBatches(
+            async (events) => {
+              if (events.some((event) => event.stream_id === streamId)) throw new Error('projection failed');
+            },
+            { after: head, onError: (error) => errors.push(error) },
+          );
+          await waitFor(() => errors.length === 1, 'onError');
+          await subscription.stop();
+          expect(errors[0].message).toBe('projection failed');
+        },
+        SUBSCRIPTION_TEST_TIMEOUT_MS,
+      );
+    });
+
     describe('idempotent append', () => {
       it('succeeds without writing when the same event ids are re-appended at the same place', async () => {
         const streamId = newStreamId('idem');

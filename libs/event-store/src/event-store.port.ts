@@ -104,6 +104,12 @@ export interface ReadAllOptions {
 /** Handler invoked by a catch-up subscription, once per event, in position order. */
 export type SubscriptionHandler = (event: RecordedEvent) => Promise<void>;
 
+/**
+ * Handler invoked by a batched catch-up subscription with the events the store has ready (1 to
+ * `max_batch_size` of them, never empty), in position order; the next batch follows after the promise resolves.
+ */
+export type BatchSubscriptionHandler = (events: readonly RecordedEvent[]) => Promise<void>;
+
 /** A running subscription; `stop()` resolves once the handler is no longer running. */
 export interface Subscription {
   stop(): Promise<void>;
@@ -114,6 +120,12 @@ export interface SubscribeOptions {
   readonly after: bigint | null;
   /** Called when the subscription fails for good (handler error or lost connection after retries). */
   readonly onError?: (error: Error) => void;
+}
+
+/** Options of {@link EventStore.subscribeToAllInBatches}. */
+export interface BatchSubscribeOptions extends SubscribeOptions {
+  /** Most events per batch; default 500. The store never waits to fill a batch: it hands over what it has. */
+  readonly max_batch_size?: number;
 }
 
 /**
@@ -165,6 +177,14 @@ export interface EventStore {
    * committed late by a concurrent writer is never skipped (the "sequence gap" bug class).
    */
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions): Subscription;
+
+  /**
+   * The same catch-up subscription, delivering the events in batches: each call gets the events the store has
+   * ready after the previous batch (a page read during catch-up, what arrived meanwhile once live), at most
+   * `max_batch_size`, in position order, each event exactly once per subscription. A handler error stops the
+   * subscription (`onError`) as in {@link subscribeToAll}; `stop()` waits for the in-flight batch.
+   */
+  subscribeToAllInBatches(handler: BatchSubscriptionHandler, options: BatchSubscribeOptions): Subscription;
 
   /** Position of the last event in the global log (`null` if empty): used for lag metrics. */
   headPosition(): Promise<bigint | null>;

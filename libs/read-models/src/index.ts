@@ -2,14 +2,16 @@
  * @tickets/read-models: the MongoDB read models (ARCHITECTURE.md "Read models"; shapes in docs/read-models.md,
  * v1), their projections with the per-document revision guard, the dashboard counters, the one projection
  * runner, and the query API the gateway uses; the generations and the alias that let a rebuild replace the live
- * read models without downtime; the public ticket events published on `tickets.events.v1`. Runs on MongoDB and on
- * FerretDB v1.
+ * read models without downtime; the public ticket events published on `tickets.events.v1`; the parking of events a
+ * projection cannot apply. Runs on MongoDB (a replica set: the projections write in transactions).
  */
 export * from './projection';
 export * from './projection-runner';
 export * from './read-models';
 export * from './read-models.module';
 export * from './checkpoints/projection-checkpoints';
+export * from './parking/parked-events';
+export { isTransientError } from './shared/transient-errors';
 export * from './tickets/ticket.schema';
 export * from './tickets/ticket-counters';
 export * from './tickets/ticket-details.projection';

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { loadConfig } from '@tickets/config';
 import type { ResourceKey, TicketEvent } from '@tickets/domain';
 import { createEventStore, type EventStore, type NewEvent } from '@tickets/event-store';
-import type { ApplyOutcome } from './projection';
+import type { RunnerOutcome } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import { ReadModels } from './read-models';
 import { openTestDatabase, type TestDatabase } from './testing/mongo-test-db';
@@ -54,7 +54,7 @@ describe('projection runner (PostgreSQL event store -> MongoDB read models)', ()
     return result.position;
   };
 
-  const runner = (name: string, outcomes: ApplyOutcome[] = []) =>
+  const runner = (name: string, outcomes: RunnerOutcome[] = []) =>
     new ProjectionRunner({
       name,
       store,
@@ -94,7 +94,7 @@ describe('projection runner (PostgreSQL event store -> MongoDB read models)', ()
     expect(stopped.lag_ms).toBeGreaterThanOrEqual(0);
 
     // 3. A new runner resumes from the stored checkpoint: it processes only the 3 new events.
-    const outcomes: ApplyOutcome[] = [];
+    const outcomes: RunnerOutcome[] = [];
     const second = runner('tickets', outcomes);
     await second.start();
     expect(second.status().saved_position).toBe(head - 3n);
@@ -113,7 +113,7 @@ describe('projection runner (PostgreSQL event store -> MongoDB read models)', ()
     // 4. A runner under another name replays the whole log over the same read models: nothing changes.
     const before = await models.tickets.model.collection.find({}).sort({ _id: 1 }).toArray();
     const counters = await models.tickets.counters.collection.find({}).sort({ _id: 1 }).toArray();
-    const replayOutcomes: ApplyOutcome[] = [];
+    const replayOutcomes: RunnerOutcome[] = [];
     const replay = runner('replay', replayOutcomes);
     await replay.start();
     expect(await replay.waitForPosition(head, 10_000)).toBe(true);

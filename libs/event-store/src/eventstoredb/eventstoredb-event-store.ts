@@ -23,6 +23,8 @@ import {
   type AppendOutcome,
   type AppendRequest,
   type AppendResult,
+  type BatchSubscribeOptions,
+  type BatchSubscriptionHandler,
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
@@ -196,12 +198,37 @@ export class EventStoreDBEventStore implements EventStore {
    * a handler error stops the subscription; both end in `onError`.
    */
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
+    return this.openSubscription(
+      async (events) => {
+        for (const event of events) await handler(event);
+      },
+      options,
+      1,
+    );
+  }
+
+  /**
+   * See {@link EventStore.subscribeToAllInBatches}: the same server-side subscription; a batch is handed over
+   * when it holds `max_batch_size` events (default 500) or when the client has no further event buffered.
+   */
+  subscribeToAllInBatches(handler: BatchSubscriptionHandler, options: BatchSubscribeOptions): Subscription {
+    return this.openSubscription(handler, options, options.max_batch_size ?? 500);
+  }
+
+  private openSubscription(
+    handler: BatchSubscriptionHandler,
+    options: SubscribeOptions,
+    maxBatch: number,
+  ): Subscription {
     if (this.closed) throw new Error('event store is closed');
+    if (!Number.isInteger(maxBatch) || maxBatch < 1)
+      throw new RangeError(`invalid subscription batch size ${maxBatch}`);
     const subscription = new EventStoreDBSubscription(
       (after) =>
         this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: excludeSystemEvents() }),
       handler,
       options,
+      maxBatch,
       this.options.subscriptionRetries ?? 5,
       (stopped) => this.subscriptions.delete(stopped),
     );
@@ -302,8 +329,9 @@ class EventStoreDBSubscription implements Subscription {
 
   constructor(
     private readonly open: (after: bigint | null) => AllStreamSubscription,
-    private readonly handler: SubscriptionHandler,
+    private readonly handler: BatchSubscriptionHandler,
     private readonly options: SubscribeOptions,
+    private readonly maxBatch: number,
     private readonly retries: number,
     private readonly onStopped: (subscription: EventStoreDBSubscription) => void,
   ) {
@@ -327,15 +355,21 @@ class EventStoreDBSubscription implements Subscription {
       while (!this.stopped) {
         const subscription = (this.current = this.open(this.checkpoint));
         try {
+          let batch: RecordedEvent[] = [];
           for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
             if (this.stopped) return;
             const event = resolved.event;
-            if (!event || isSystemEvent(event)) continue;
-            const position = event.position.commit;
-            if (this.checkpoint !== null && position <= this.checkpoint) continue;
-            await this.deliver(toRecordedEvent(event, position));
-            this.checkpoint = position;
-            failures = 0;
+            const last = batch.length > 0 ? batch[batch.length - 1].position : this.checkpoint;
+            if (event && !isSystemEvent(event) && (last === null || event.position.commit > last)) {
+              batch.push(toRecordedEvent(event, event.position.commit));
+            }
+            // Hand over what is ready: a full batch, or nothing more buffered by the client (the stream is a Readable).
+            if (batch.length > 0 && (batch.length >= this.maxBatch || subscription.readableLength === 0)) {
+              await this.deliver(batch);
+              this.checkpoint = batch[batch.length - 1].position;
+              batch = [];
+              failures = 0;
+            }
           }
           if (this.stopped) return;
           throw new Error('EventStoreDB subscription ended unexpectedly');
@@ -359,9 +393,9 @@ class EventStoreDBSubscription implements Subscription {
     }
   }
 
-  private async deliver(event: RecordedEvent): Promise<void> {
+  private async deliver(events: readonly RecordedEvent[]): Promise<void> {
     try {
-      await this.handler(event);
+      await this.handler(events);
     } catch (error) {
       throw new HandlerError(error);
     }

@@ -4,6 +4,8 @@ import {
   type AppendOutcome,
   type AppendRequest,
   type AppendResult,
+  type BatchSubscribeOptions,
+  type BatchSubscriptionHandler,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
@@ -259,13 +261,36 @@ export class PostgresEventStore implements EventStore {
    * times with back-off (100 ms doubling, at most 2 s) before the same.
    */
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
+    return this.openSubscription(
+      async (events, stopped) => {
+        for (const event of events) {
+          if (stopped()) return;
+          await handler(event);
+        }
+      },
+      options,
+      this.options.subscriptionBatchSize ?? 500,
+    );
+  }
+
+  /**
+   * See {@link EventStore.subscribeToAllInBatches}: the same loop, each page read (at most `max_batch_size`
+   * events, default 500) handed over whole.
+   */
+  subscribeToAllInBatches(handler: BatchSubscriptionHandler, options: BatchSubscribeOptions): Subscription {
+    return this.openSubscription((events) => handler(events), options, options.max_batch_size ?? 500);
+  }
+
+  private openSubscription(handler: PageHandler, options: SubscribeOptions, batchSize: number): Subscription {
     if (this.closed) throw new Error('event store is closed');
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`invalid subscription batch size ${batchSize}`);
     const subscription = new PostgresSubscription(
       {
         readAll: (after, maxCount) => this.readAll({ after, max_count: maxCount }),
         listener: this.listener,
         pollIntervalMs: this.options.pollIntervalMs ?? 250,
-        batchSize: this.options.subscriptionBatchSize ?? 500,
+        batchSize,
         retries: this.options.subscriptionRetries ?? 5,
         onStopped: (stopped) => this.subscriptions.delete(stopped),
       },
@@ -494,6 +519,9 @@ class NotificationListener {
   }
 }
 
+/** Handles one page read by a subscription; `stopped()` turns true once `stop()` was called. */
+type PageHandler = (events: readonly RecordedEvent[], stopped: () => boolean) => Promise<void>;
+
 interface SubscriptionDeps {
   readonly readAll: (after: bigint | null, maxCount: number) => Promise<RecordedEvent[]>;
   readonly listener: NotificationListener;
@@ -514,7 +542,7 @@ class PostgresSubscription implements Subscription {
 
   constructor(
     private readonly deps: SubscriptionDeps,
-    private readonly handler: SubscriptionHandler,
+    private readonly handler: PageHandler,
     private readonly options: SubscribeOptions,
   ) {
     this.checkpoint = options.after;
@@ -552,10 +580,10 @@ class PostgresSubscription implements Subscription {
           await this.sleep(Math.min(100 * 2 ** (failures - 1), 2000));
           continue;
         }
-        for (const event of batch) {
-          if (this.stopped) return;
-          await this.handler(event);
-          this.checkpoint = event.position;
+        if (this.stopped) return;
+        if (batch.length > 0) {
+          await this.handler(batch, () => this.stopped);
+          this.checkpoint = batch[batch.length - 1].position;
         }
         if (batch.length < this.deps.batchSize && !this.notified) await this.sleep(this.deps.pollIntervalMs);
       }

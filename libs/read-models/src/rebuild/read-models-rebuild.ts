@@ -135,6 +135,7 @@ async function prepareAndSwitch(
       store: options.store,
       projections: models.projections(),
       checkpoints: models.checkpoints,
+      parking: models.parked,
       lagCountLimit: 1,
       logger,
     });

@@ -11,8 +11,8 @@ import type {
 } from '@tickets/domain';
 import type { RecordedEvent } from '@tickets/event-store';
 import type { ApplyOutcome, Projection } from '../projection';
-import { isDuplicateKeyError, toDate, toSafeNumber } from '../shared/mongo.helpers';
-import { guardDecision, writeGuarded, type GuardedWrite, type KeyedCollection } from '../shared/revision-guard';
+import { toDate, toSafeNumber } from '../shared/mongo.helpers';
+import { guardDecision, type KeyedCollection, type KeyedDocument } from '../shared/revision-guard';
 import { encodeUserData, escapeKey } from '../shared/user-data.codec';
 import { countedFactsOf, counterDeltas, type CountedFacts, type CounterDelta } from './ticket-counters';
 import type { AssignmentRecord, CommentRecord, TicketDocument } from './ticket.schema';
@@ -30,7 +30,9 @@ type Document = mongo.Document;
  * @throws RangeError when `streamId` is not a ticket stream id.
  */
 export function ticketKeyOf(streamId: string): ResourceKey {
-  const segments = streamId.startsWith(TICKET_STREAM_PREFIX) ? streamId.slice(TICKET_STREAM_PREFIX.length).split('/') : [];
+  const segments = streamId.startsWith(TICKET_STREAM_PREFIX)
+    ? streamId.slice(TICKET_STREAM_PREFIX.length).split('/')
+    : [];
   if (segments.length < 2 || !segments[0] || !segments[segments.length - 1]) {
     throw new RangeError(`not a ticket stream id: ${streamId}`);
   }
@@ -57,7 +59,13 @@ const EDITABLE_ATTRIBUTES: readonly (keyof EditableAttributes)[] = [
   'collaborators',
 ];
 /** Editable attributes holding user data, stored encoded (shared/user-data.codec.ts). */
-const USER_DATA_ATTRIBUTES: ReadonlySet<string> = new Set(['displayname', 'description', 'reporter', 'payload', 'collaborators']);
+const USER_DATA_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'displayname',
+  'description',
+  'reporter',
+  'payload',
+  'collaborators',
+]);
 
 /** A `tickets` document as stored (user data encoded). */
 export type StoredTicketDocument = TicketDocument;
@@ -180,7 +188,10 @@ export function ticketWriteFor(event: RecordedEvent): TicketWrite {
     }
     case 'TicketLocked': {
       const d = ticketEvent.data;
-      return touched({ lock: { holder: d.holder, expires_at: at(d.expires_at) }, 'collaborators.processed_by': d.holder });
+      return touched({
+        lock: { holder: d.holder, expires_at: at(d.expires_at) },
+        'collaborators.processed_by': d.holder,
+      });
     }
     case 'TicketUnlocked':
       return touched({ lock: null });
@@ -190,7 +201,10 @@ export function ticketWriteFor(event: RecordedEvent): TicketWrite {
       return changed({ deleted: true });
     case 'TicketMovedOut': {
       const to = ticketEvent.data.to;
-      return changed({ deleted: true, moved_to: resourcePath({ ...to, subpath: normalizeSubpath(to.subpath) }) });
+      return changed({
+        deleted: true,
+        moved_to: resourcePath({ ...to, subpath: normalizeSubpath(to.subpath) }),
+      });
     }
     default: {
       const _: never = ticketEvent;
@@ -221,7 +235,10 @@ export function countedFactsAfter(before: CountedFacts | null, write: TicketWrit
   };
 }
 
-function assignmentRecord(assigned: TicketAssigned['data'], at: (iso: string | undefined) => Date): AssignmentRecord {
+function assignmentRecord(
+  assigned: TicketAssigned['data'],
+  at: (iso: string | undefined) => Date,
+): AssignmentRecord {
   return {
     owner_shortname: assigned.owner_shortname,
     owner_group_shortname: assigned.owner_group_shortname ?? null,
@@ -256,16 +273,37 @@ const GUARD_PROJECTION = {
   deleted: 1,
 } as const;
 
+/** What a batch knows about one ticket document while folding its events (`null` in the map: no document). */
+interface FoldedTicket {
+  readonly revision: number;
+  readonly deleted: boolean;
+  /** The counter facts (`null`: not counted, e.g. deleted). */
+  readonly facts: CountedFacts | null;
+}
+
+/** One event's change of one counter, with the event's position (the counter's replay guard) and time. */
+interface PendingCount {
+  readonly delta: CounterDelta;
+  readonly position: number;
+  readonly updated_at: Date;
+}
+
 /**
  * The `tickets` projection (with its dashboard counters), applied with the revision guard of oskardudycz's
- * samples/decider (ARCHITECTURE.md "Read models": idempotent, revision guard per document):
- * 1. read the document's revision and counted facts; a document at or past the event's revision means a
- *    replay (`duplicate`), one missing or more than one behind means `gap`;
- * 2. apply the counter deltas, each guarded by the counter's own `last_position < event.position`;
- * 3. write the document: insert at revision 0 (duplicate key = replay), otherwise only where
- *    `revision == event.revision - 1`.
- * This order makes the counters crash-safe without transactions (FerretDB v1 has none): a crash after step 2
- * replays step 2 as a no-op and completes step 3; a crash after step 3 makes the whole event a duplicate.
+ * samples/decider (ARCHITECTURE.md "Read models": idempotent, revision guard per document), a batch at a time,
+ * in ONE MongoDB transaction per batch (the read models run on a replica set):
+ * 1. load the batch's documents (`_id: {$in}`: revision and counted facts) and fold the events in memory
+ *    with {@link ticketWriteFor} (the one definition of what an event does to a document): an event at or
+ *    behind the folded revision is a `duplicate`, one more than a revision ahead a `gap`;
+ * 2. write the documents with ONE ordered `bulkWrite` of the per-event writes, each still guarded by
+ *    `revision == event.revision - 1` (insert at revision 0);
+ * 3. load the counters the batch touches and add the deltas of the events after each counter's own
+ *    `last_position` (the counters' replay guard), ONE `bulkWrite`;
+ * 4. commit. Documents and counters change together or not at all, so counters are exactly once even across
+ *    crashes. Write concern `majority` on the commit (on a one-node replica set: journaled), read concern
+ *    `snapshot`: a concurrent writer of the same documents (the rebuild handing over, the re-apply command)
+ *    makes one transaction fail with `TransientTransactionError`, which the runner retries. The cost of
+ *    majority is paid once per batch, not per event.
  */
 export class TicketDetailsProjection implements Projection {
   readonly name = 'tickets';
@@ -274,14 +312,73 @@ export class TicketDetailsProjection implements Projection {
   constructor(
     private readonly tickets: KeyedCollection,
     private readonly counters: KeyedCollection,
+    private readonly client: mongo.MongoClient,
   ) {}
 
   async apply(event: RecordedEvent): Promise<ApplyOutcome> {
-    const id = ticketDocumentId(event.stream_id);
+    const [outcome] = await this.applyBatch([event]);
+    return outcome;
+  }
+
+  /**
+   * See `Projection.applyBatch`: all or nothing (one transaction).
+   * @throws RangeError for a non-ticket stream id or a revision/position beyond 2^53 - 1; the driver's errors
+   *   (e.g. the BSON serializer's for data it cannot encode).
+   */
+  async applyBatch(events: readonly RecordedEvent[]): Promise<ApplyOutcome[]> {
+    if (events.length === 0) return [];
+    const ids = events.map((event) => ticketDocumentId(event.stream_id));
+    const session = this.client.startSession();
+    try {
+      session.startTransaction({ readConcern: { level: 'snapshot' }, writeConcern: { w: 'majority' } });
+      const loaded = await this.tickets
+        .find({ _id: { $in: [...new Set(ids)] } }, { projection: GUARD_PROJECTION, session })
+        .toArray();
+      const folded = new Map<string, FoldedTicket>(
+        loaded.map((doc) => [
+          doc._id,
+          {
+            revision: doc.revision as number,
+            deleted: doc.deleted === true,
+            facts: countedFactsOf(doc as unknown as Parameters<typeof countedFactsOf>[0]),
+          },
+        ]),
+      );
+      const writes: mongo.AnyBulkWriteOperation<KeyedDocument>[] = [];
+      const counts: PendingCount[] = [];
+      const outcomes = events.map((event, i) => this.fold(event, ids[i], folded, writes, counts));
+      if (writes.length > 0) await this.tickets.bulkWrite(writes, { ordered: true, session });
+      await this.writeCounters(counts, session);
+      await session.commitTransaction();
+      return outcomes;
+    } catch (error) {
+      if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  /** Marks the ticket's document `parked: true` (not current), or removes the mark. No document: nothing to mark. */
+  async markParked(stream_id: string, parked: boolean): Promise<void> {
+    await this.tickets.updateOne(
+      { _id: ticketDocumentId(stream_id) },
+      parked ? { $set: { parked: true } } : { $unset: { parked: '' } },
+    );
+  }
+
+  /** Folds one event into `folded`, adding its document write and counter changes; resolves its outcome. Pure but for its arguments. */
+  private fold(
+    event: RecordedEvent,
+    id: string,
+    folded: Map<string, FoldedTicket>,
+    writes: mongo.AnyBulkWriteOperation<KeyedDocument>[],
+    counts: PendingCount[],
+  ): ApplyOutcome {
     const revision = toSafeNumber(event.revision, 'revision');
     const position = toSafeNumber(event.position);
-    const before = await this.tickets.findOne({ _id: id }, { projection: GUARD_PROJECTION });
-    const decision = guardDecision(before ? (before.revision as number) : null, revision);
+    const before = folded.get(id) ?? null;
+    const decision = guardDecision(before ? before.revision : null, revision);
     if (decision !== 'apply') return decision;
 
     let write = ticketWriteFor(event);
@@ -290,36 +387,81 @@ export class TicketDetailsProjection implements Projection {
     // As in the domain's evolve, a deleted or moved-away ticket ignores everything but a new life.
     const dead = before?.deleted === true && write.kind === 'update';
     if (dead) write = { kind: 'update', update: { $set: { revision, last_position: position } } };
-    const beforeFacts = countedFactsOf(before as Parameters<typeof countedFactsOf>[0]);
-    await this.applyCounters(counterDeltas(beforeFacts, countedFactsAfter(beforeFacts, write)), position, event);
+    const facts = countedFactsAfter(before?.facts ?? null, write);
+    const updated_at = toDate(event.metadata?.occurred_at, event.recorded_at);
+    for (const delta of counterDeltas(before?.facts ?? null, facts))
+      counts.push({ delta, position, updated_at });
 
-    const outcome = await writeGuarded(this.tickets, id, revision, write as GuardedWrite);
-    if (outcome === 'duplicate') return outcome;
+    const guard = { _id: id, revision: revision - 1 };
+    if (write.kind === 'update')
+      writes.push({
+        updateOne: { filter: guard, update: write.update as mongo.UpdateFilter<KeyedDocument> },
+      });
+    else if (write.kind === 'insert')
+      writes.push({ insertOne: { document: write.document as unknown as KeyedDocument } });
+    else
+      writes.push({ replaceOne: { filter: guard, replacement: write.document as unknown as KeyedDocument } });
+    const deleted =
+      write.kind === 'update'
+        ? before?.deleted === true || write.update.$set.deleted === true
+        : write.document.deleted === true;
+    folded.set(id, { revision, deleted, facts });
     return isTicketEventType(event.type) && !dead ? 'applied' : 'ignored';
   }
 
-  private async applyCounters(deltas: readonly CounterDelta[], position: number, event: RecordedEvent): Promise<void> {
-    if (deltas.length === 0) return;
-    const updated_at = toDate(event.metadata?.occurred_at, event.recorded_at);
-    try {
-      await this.counters.bulkWrite(
-        deltas.map((d) => ({
-          updateOne: {
-            filter: { _id: d._id, last_position: { $lt: position } },
-            update: {
-              $inc: { open: d.open, closed: d.closed },
-              $set: { last_position: position, updated_at },
-              $setOnInsert: { space_name: d.space_name, dimension: d.dimension, key: d.key },
-            },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      );
-    } catch (error) {
-      // A counter already at or past this position turns its upsert into a duplicate insert: already counted.
-      if (!isDuplicateKeyError(error)) throw error;
+  /**
+   * Adds `counts` to the counters: per counter, only the events after its `last_position` (a replay, or a crash
+   * of the non-transactional v2 projection between its counter and document writes, counted them already).
+   */
+  private async writeCounters(counts: readonly PendingCount[], session: mongo.ClientSession): Promise<void> {
+    if (counts.length === 0) return;
+    const ids = [...new Set(counts.map((c) => c.delta._id))];
+    const stored = await this.counters
+      .find({ _id: { $in: ids } }, { projection: { last_position: 1 }, session })
+      .toArray();
+    const guard = new Map(stored.map((c) => [c._id, c.last_position as number]));
+    const merged = new Map<
+      string,
+      { delta: CounterDelta; open: number; closed: number; position: number; updated_at: Date }
+    >();
+    for (const { delta, position, updated_at } of counts) {
+      const counted = guard.get(delta._id);
+      if (counted !== undefined && position <= counted) continue;
+      const entry = merged.get(delta._id) ?? { delta, open: 0, closed: 0, position, updated_at };
+      merged.set(delta._id, {
+        ...entry,
+        open: entry.open + delta.open,
+        closed: entry.closed + delta.closed,
+        position,
+        updated_at,
+      });
     }
+    if (merged.size === 0) return;
+    const ops: mongo.AnyBulkWriteOperation<KeyedDocument>[] = [...merged.values()].map(
+      ({ delta, open, closed, position, updated_at }) =>
+        guard.has(delta._id)
+          ? {
+              updateOne: {
+                filter: { _id: delta._id },
+                update: { $inc: { open, closed }, $set: { last_position: position, updated_at } },
+              },
+            }
+          : {
+              insertOne: {
+                document: {
+                  _id: delta._id,
+                  open,
+                  closed,
+                  last_position: position,
+                  updated_at,
+                  space_name: delta.space_name,
+                  dimension: delta.dimension,
+                  key: delta.key,
+                },
+              },
+            },
+    );
+    await this.counters.bulkWrite(ops, { ordered: true, session });
   }
 }
 

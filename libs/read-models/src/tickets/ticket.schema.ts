@@ -73,6 +73,11 @@ export interface TicketDocument {
   readonly deleted: boolean;
   /** `space/subpath/shortname` the ticket was moved to, or `null`. */
   readonly moved_to: string | null;
+  /**
+   * (v2.1) `true` while events of the ticket's stream are parked (`parked_events`): the document is not current,
+   * it stands at `revision` while the stream has more. Absent otherwise (cleared by the re-apply command).
+   */
+  readonly parked?: boolean;
 }
 
 const assignmentSchema = new Schema(
@@ -125,6 +130,7 @@ export const ticketSchema = new Schema(
     last_position: Number,
     deleted: Boolean,
     moved_to: { type: String, default: null },
+    parked: Boolean,
   },
   {
     collection: TICKETS_COLLECTION,

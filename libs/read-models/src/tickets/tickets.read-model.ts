@@ -84,7 +84,11 @@ export class TicketsReadModel {
    */
   projection(): TicketDetailsProjection {
     const { tickets, counters } = this.modelsOf(this.source.last());
-    return new TicketDetailsProjection(tickets.collection as unknown as KeyedCollection, counters.collection as unknown as KeyedCollection);
+    return new TicketDetailsProjection(
+      tickets.collection as unknown as KeyedCollection,
+      counters.collection as unknown as KeyedCollection,
+      this.connection.getClient(),
+    );
   }
 
   /**

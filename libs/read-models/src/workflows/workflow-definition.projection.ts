@@ -73,4 +73,10 @@ export class WorkflowDefinitionProjection implements Projection {
     if (outcome === 'duplicate') return outcome;
     return event.type === 'WorkflowDefined' ? 'applied' : 'ignored';
   }
+
+  /** Marks the workflow's document `parked: true` (not current), or removes the mark. */
+  async markParked(stream_id: string, parked: boolean): Promise<void> {
+    const key = workflowKeyOf(stream_id);
+    await this.workflows.updateOne({ _id: `${key.space_name}/${key.shortname}` }, parked ? { $set: { parked: true } } : { $unset: { parked: '' } });
+  }
 }

@@ -22,6 +22,8 @@ export interface WorkflowDocument {
   readonly updated_at: Date;
   readonly revision: number;
   readonly last_position: number;
+  /** (v2.1) `true` while events of the workflow's stream are parked (see `tickets.parked`); absent otherwise. */
+  readonly parked?: boolean;
 }
 
 /** Mongoose schema of `workflows` (v1): documents the shape and the index. */
@@ -38,6 +40,7 @@ export const workflowSchema = new Schema(
     updated_at: Date,
     revision: Number,
     last_position: Number,
+    parked: Boolean,
   },
   { collection: WORKFLOWS_COLLECTION, versionKey: false, minimize: false, autoIndex: false, autoCreate: false, strict: false },
 );
