@@ -2,6 +2,8 @@ import type {
   AppendOutcome,
   AppendRequest,
   AppendResult,
+  BatchSubscribeOptions,
+  BatchSubscriptionHandler,
   EventStore,
   ExpectedRevision,
   NewEvent,
@@ -90,6 +92,10 @@ export class GroupCommitEventStore implements EventStore {
 
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
     return this.store.subscribeToAll(handler, options);
+  }
+
+  subscribeToAllInBatches(handler: BatchSubscriptionHandler, options: BatchSubscribeOptions): Subscription {
+    return this.store.subscribeToAllInBatches(handler, options);
   }
 
   headPosition(): Promise<bigint | null> {

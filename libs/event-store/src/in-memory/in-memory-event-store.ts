@@ -1,12 +1,17 @@
 import { assertAppendable, DuplicateEventIdError } from '../event-store.errors';
 import {
   ExpectedRevisionConflictError,
+  type AppendOutcome,
+  type AppendRequest,
   type AppendResult,
+  type BatchSubscribeOptions,
+  type BatchSubscriptionHandler,
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
+  type ReadStreamsOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
@@ -76,6 +81,32 @@ export class InMemoryEventStore implements EventStore {
     return { next_expected_revision: last.revision, position: last.position };
   }
 
+  /** See {@link EventStore.appendMany}: each request in order, settled on its own. */
+  async appendMany(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
+    const outcomes: AppendOutcome[] = [];
+    for (const request of requests) {
+      try {
+        outcomes.push({
+          ok: true,
+          result: await this.append(request.stream_id, request.events, request.expected),
+        });
+      } catch (error) {
+        outcomes.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    return outcomes;
+  }
+
+  /** See {@link EventStore.readStreams}. */
+  async readStreams(
+    streamIds: readonly string[],
+    options: ReadStreamsOptions = {},
+  ): Promise<Map<string, RecordedEvent[]>> {
+    const found = new Map<string, RecordedEvent[]>();
+    for (const id of streamIds) found.set(id, await this.readStream(id, { max_count: options.max_count }));
+    return found;
+  }
+
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     const from = Number(options.from_revision ?? 0n);
@@ -92,6 +123,15 @@ export class InMemoryEventStore implements EventStore {
   }
 
   subscribeToAll(handler: SubscriptionHandler, options: SubscribeOptions): Subscription {
+    return this.subscribeToAllInBatches(async (events) => handler(events[0]), {
+      ...options,
+      max_batch_size: 1,
+    });
+  }
+
+  /** See {@link EventStore.subscribeToAllInBatches}: hands over what the log holds beyond the last batch. */
+  subscribeToAllInBatches(handler: BatchSubscriptionHandler, options: BatchSubscribeOptions): Subscription {
+    const maxBatch = options.max_batch_size ?? 500;
     let checkpoint = options.after === null ? 0 : Number(options.after);
     let stopped = false;
     let wake: () => void = () => undefined;
@@ -100,15 +140,15 @@ export class InMemoryEventStore implements EventStore {
     const running = (async () => {
       while (!stopped) {
         if (checkpoint < this.log.length) {
-          const event = this.log[checkpoint];
+          const batch = this.log.slice(checkpoint, checkpoint + maxBatch).map(copy);
           try {
-            await handler(copy(event));
+            await handler(batch);
           } catch (error) {
             stopped = true;
             options.onError?.(error instanceof Error ? error : new Error(String(error)));
             return;
           }
-          checkpoint += 1;
+          checkpoint += batch.length;
           continue;
         }
         await new Promise<void>((resolve) => (wake = resolve));
