@@ -153,7 +153,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push('');
 
   lines.push(
-    `**Targets** (goal ✅ met; milestone ✅ / goal ❌: the milestone is met; ❌ both missed${r.mode === 'quick' ? '; quick mode: the growth row compares 100k with 10k tickets, not 1M' : ''})`,
+    `**Targets** (goal ✅ met; milestone ✅ / goal ❌: the milestone is met; ❌ both missed${r.params.growth.sizes[1] !== 1_000_000 ? `; ${r.mode} mode: the growth row compares ${r.params.growth.sizes[1].toLocaleString('en-US')} with ${r.params.growth.sizes[0].toLocaleString('en-US')} tickets, not 1M with 10k` : ''})`,
   );
   lines.push('');
   lines.push('| figure | measured | milestone | goal | | what the breakdown shows |');

@@ -1,6 +1,6 @@
 import type { Breakdown } from './breakdown';
 import { round } from './stats';
-import type { BenchResult, CpuPerCommand } from './types';
+import { LOAD_GENERATOR, type BenchResult, type CpuPerCommand } from './types';
 
 /**
  * The targets, each with a milestone and a goal, checked against what was measured (never asserted: a miss
@@ -53,11 +53,11 @@ function largestStages(b: Breakdown | null | undefined, count = 3, withReadModel
 function cpuTop(cpu: CpuPerCommand | undefined): string {
   if (!cpu) return '';
   const per = Object.entries(cpu.per_process_ms)
-    .filter((e): e is [string, number] => e[1] !== null)
+    .filter((e): e is [string, number] => e[1] !== null && e[0] !== LOAD_GENERATOR)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([name, ms]) => `${name} ${round(ms, 2)}`);
-  return `CPU ms per command (${cpu.phase}): ${per.join(', ')}`;
+  return `CPU ms per command (${cpu.phase}): ${per.join(', ')}; load generator ${cpu.load_generator_ms ?? '–'}, everything else on the machine ${cpu.everything_else_ms ?? '–'}`;
 }
 
 function meets(value: number | null, t: Threshold): boolean | null {
