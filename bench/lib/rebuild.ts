@@ -135,7 +135,6 @@ export class Rebuild {
       'metadata',
       'recorded_at',
     ];
-    const start = now();
     if (expected.every((c) => columns.has(c)) && columns.size === expected.length) {
       const sql = `INSERT INTO "${this.schema}".events (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[])`;
