@@ -57,7 +57,7 @@ function cpuTop(cpu: CpuPerCommand | undefined): string {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([name, ms]) => `${name} ${round(ms, 2)}`);
-  return `CPU ms per command (${cpu.phase}): ${per.join(', ')}; load generator ${cpu.load_generator_ms ?? '–'}, everything else on the machine ${cpu.everything_else_ms ?? '–'}`;
+  return `CPU ms per command (${cpu.phase}): ${per.join(', ')}; load generator ${cpu.load_generator_ms === null ? '–' : round(cpu.load_generator_ms, 2)}, everything else on the machine ${cpu.everything_else_ms === null ? '–' : round(cpu.everything_else_ms, 2)}`;
 }
 
 function meets(value: number | null, t: Threshold): boolean | null {
