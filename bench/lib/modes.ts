@@ -48,6 +48,18 @@ export interface Mode {
     readonly replay_cap_s: number;
     readonly bulk_cap_s: number;
   };
+  /**
+   * The growth phase: the ticket documents of the growth space at the small and the large measurement, and
+   * how many of each read are timed at each size.
+   */
+  readonly growth: {
+    readonly sizes: readonly [small: number, large: number];
+    readonly point_reads: number;
+    readonly searches: number;
+    readonly counters_reads: number;
+    readonly summaries: number;
+    readonly read_your_writes: number;
+  };
 }
 
 export const QUICK: Mode = {
@@ -72,6 +84,14 @@ export const QUICK: Mode = {
   },
   baseline: { repeats: 3, cap_s: 2, concurrency: { kafka: 64, pg: 32, mongo: 32 } },
   rebuild: { events: 100_000, repeats: 3, replay_cap_s: 5, bulk_cap_s: 3 },
+  growth: {
+    sizes: [10_000, 100_000],
+    point_reads: 100,
+    searches: 10,
+    counters_reads: 30,
+    summaries: 3,
+    read_your_writes: 15,
+  },
 };
 
 export const FULL: Mode = {
@@ -96,4 +116,12 @@ export const FULL: Mode = {
   },
   baseline: { repeats: 5, cap_s: 30, concurrency: { kafka: 64, pg: 32, mongo: 32 } },
   rebuild: { events: 1_000_000, repeats: 3, replay_cap_s: 300, bulk_cap_s: 300 },
+  growth: {
+    sizes: [10_000, 1_000_000],
+    point_reads: 500,
+    searches: 30,
+    counters_reads: 100,
+    summaries: 10,
+    read_your_writes: 50,
+  },
 };

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { scalar, scrape } from './prom';
+import { now } from './stats';
 
 /**
  * Resources of the processes under test, from /proc (Linux): the pid listening on a port, RSS and CPU
@@ -163,9 +164,21 @@ export interface GroupUsage {
   readonly source: 'proc' | 'proc-pss' | 'metrics' | 'none';
 }
 
-/** Samples RSS and CPU of process groups every `intervalMs` between `start()` and `stop()`. */
+/** Cumulative CPU seconds per group (and of the whole machine) since `start()`, at one sample (`now()` ms). */
+interface CpuPoint {
+  readonly t: number;
+  readonly groups: Readonly<Record<string, number>>;
+  readonly machine: number | null;
+}
+
+/**
+ * Samples RSS and CPU of process groups every `intervalMs` between `start()` and `stop()`, and keeps the
+ * cumulative CPU of every sample so that {@link cpuBetween} can give the CPU of a sub-window (a load run's
+ * measured window, without its warm-up and tail).
+ */
 export class ResourceSampler {
   private timer: NodeJS.Timeout | null = null;
+  private readonly timeline: CpuPoint[] = [];
   private readonly lastCpu = new Map<string, Map<number, number>>();
   private readonly cpu = new Map<string, number>();
   private readonly peak = new Map<string, number>();
@@ -231,6 +244,36 @@ export class ResourceSampler {
   }
 
   /**
+   * CPU seconds each group used between `from` and `to` (`now()` ms, inside the sampled span), and the
+   * machine's busy CPU seconds: cumulative readings interpolated linearly between the two samples around
+   * each edge (250 ms apart by default). `null` for a group never read.
+   */
+  cpuBetween(from: number, to: number): { groups: Record<string, number | null>; machine: number | null } {
+    const at = (t: number, pick: (p: CpuPoint) => number | null | undefined): number | null => {
+      const points = this.timeline;
+      if (points.length === 0) return null;
+      let i = points.findIndex((p) => p.t >= t);
+      if (i === -1) i = points.length - 1;
+      const b = points[i];
+      const a = i > 0 ? points[i - 1] : b;
+      const va = pick(a);
+      const vb = pick(b);
+      if (va == null || vb == null) return vb ?? va ?? null;
+      if (b.t === a.t || t >= b.t) return vb;
+      if (t <= a.t) return va;
+      return va + ((vb - va) * (t - a.t)) / (b.t - a.t);
+    };
+    const diff = (pick: (p: CpuPoint) => number | null | undefined) => {
+      const a = at(from, pick);
+      const b = at(to, pick);
+      return a === null || b === null ? null : Math.round(Math.max(0, b - a) * 1000) / 1000;
+    };
+    const groups: Record<string, number | null> = {};
+    for (const g of this.groups) groups[g.name] = diff((p) => p.groups[g.name]);
+    return { groups, machine: diff((p) => p.machine) };
+  }
+
+  /**
    * One sample. Groups of several processes (PostgreSQL) get their memory read only at the last sample:
    * PSS makes the kernel walk every page table (~2 ms per backend), too costly to do every 250 ms.
    */
@@ -268,5 +311,20 @@ export class ResourceSampler {
         }
       }
     }
+    const groups: Record<string, number> = {};
+    for (const g of this.groups) {
+      const fromMetrics = this.metricsStart.get(g.name);
+      const last = this.metricsLast.get(g.name);
+      if (this.source.get(g.name) === 'metrics' && fromMetrics !== undefined && last !== undefined)
+        groups[g.name] = last - fromMetrics;
+      else if (this.cpu.has(g.name)) groups[g.name] = this.cpu.get(g.name)!;
+    }
+    const jiffies = machineJiffies();
+    this.timeline.push({
+      t: now(),
+      groups,
+      machine:
+        jiffies && this.machineStart ? (jiffies.busy - this.machineStart.busy) / ticksPerSecond() : null,
+    });
   }
 }

@@ -3,11 +3,11 @@ import { now, sleep } from './stats';
 
 /**
  * "Request -> read model" latency: after a command's result, the bench reads the `tickets` read model
- * (MongoDB / FerretDB) directly until the ticket's document shows the write (`last_position >= position` of
+ * (MongoDB) directly until the ticket's document shows the write (`last_position >= position` of
  * the command's event). Only a sample of commands is watched (at most `maxInFlight` at once).
  *
- * Watching must not load the read model it measures: on FerretDB v1 a point read by `_id` costs a scan of
- * the collection (tens of ms of PostgreSQL CPU at a few thousand documents). So each watch first follows the
+ * Watching must not load the read model it measures (its reads count in mongod's CPU per command, and the
+ * read models still run on stores where a point read is costly). So each watch first follows the
  * projection's stored checkpoint (`projection_checkpoints`, a collection of a few documents, read by one
  * shared poller every `checkpointPollMs`): while the checkpoint is further behind the command's position
  * than the projection advances in ~300 ms, nothing else is read. Near it, the document is read every

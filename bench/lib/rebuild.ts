@@ -82,7 +82,7 @@ export class Rebuild {
    * The events of block `b` (tickets b*BLOCK..): the block's creates, then its progresses, with their
    * positions (1-based, gap-free) and revisions.
    */
-  private block(b: number): { stream: string; revision: number; position: number; event: NewEvent }[] {
+  private block(b: number): SeededEvent[] {
     const first = b * BLOCK;
     const count = Math.min(BLOCK, this.tickets - first);
     const pairs = Array.from({ length: count }, (_, j) => {
@@ -135,7 +135,6 @@ export class Rebuild {
       'metadata',
       'recorded_at',
     ];
-    const start = now();
     if (expected.every((c) => columns.has(c)) && columns.size === expected.length) {
       const sql = `INSERT INTO "${this.schema}".events (position, stream_id, revision, event_id, type, data, metadata, recorded_at)
         SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::timestamptz[])`;
@@ -261,21 +260,11 @@ export class Rebuild {
           capped = true;
           break;
         }
-        const docs = [...this.finalDocuments(b), ...(b + 1 < blocks ? this.finalDocuments(b + 1) : [])];
-        for (const doc of docs) {
-          const facts = countedFactsOf(doc);
-          if (!facts) continue;
-          for (const c of counterContributions(facts)) {
-            const prev = counts.get(c._id);
-            counts.set(c._id, {
-              ...c,
-              open: (prev?.['open'] ?? 0) + c.open,
-              closed: (prev?.['closed'] ?? 0) + c.closed,
-              last_position: doc.last_position,
-              updated_at: doc.updated_at,
-            });
-          }
-        }
+        const docs = [
+          ...finalDocuments(this.block(b), this.recordedAt),
+          ...(b + 1 < blocks ? finalDocuments(this.block(b + 1), this.recordedAt) : []),
+        ];
+        foldCounters(counts, docs);
         await tickets.insertMany(docs as unknown as mongo.Document[], { ordered: false });
         documents += docs.length;
       }
@@ -296,26 +285,55 @@ export class Rebuild {
     }
   }
 
-  /** The `tickets` documents of block `b` after both events, as the projection would leave them. */
-  private finalDocuments(b: number): TicketDocument[] {
-    const rows = this.block(b);
-    const docs = new Map<string, Record<string, unknown>>();
-    for (const row of rows) {
-      const write = ticketWriteFor(
-        asRecorded(row.event, row.stream, row.revision, row.position, this.recordedAt),
-      );
-      if (write.kind !== 'update') docs.set(row.stream, { ...write.document });
-      else {
-        const doc = docs.get(row.stream);
-        if (doc) applyUpdate(doc, write.update as Record<string, Record<string, unknown>>);
-      }
-    }
-    return [...docs.values()] as unknown as TicketDocument[];
-  }
-
   async teardown(): Promise<void> {
     await this.pool?.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`).catch(() => undefined);
     await this.pool?.end().catch(() => undefined);
+  }
+}
+
+/** One event of a ticket stream, with the revision and global position it is recorded at. */
+export interface SeededEvent {
+  readonly stream: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly event: NewEvent;
+}
+
+/**
+ * The `tickets` documents `events` leave behind, as the projection writes them: its own document builder
+ * (`ticketWriteFor`) per event, updates folded in memory in order (one document per stream).
+ */
+export function finalDocuments(events: readonly SeededEvent[], recordedAt: string): TicketDocument[] {
+  const docs = new Map<string, Record<string, unknown>>();
+  for (const row of events) {
+    const write = ticketWriteFor(asRecorded(row.event, row.stream, row.revision, row.position, recordedAt));
+    if (write.kind !== 'update') docs.set(row.stream, { ...write.document });
+    else {
+      const doc = docs.get(row.stream);
+      if (doc) applyUpdate(doc, write.update as Record<string, Record<string, unknown>>);
+    }
+  }
+  return [...docs.values()] as unknown as TicketDocument[];
+}
+
+/**
+ * Adds the `ticket_counters` contributions of `docs` (the read model's own `countedFactsOf` /
+ * `counterContributions`) to `counts`, keyed by counter `_id`: the counter documents to insert.
+ */
+export function foldCounters(counts: Map<string, mongo.Document>, docs: readonly TicketDocument[]): void {
+  for (const doc of docs) {
+    const facts = countedFactsOf(doc);
+    if (!facts) continue;
+    for (const c of counterContributions(facts)) {
+      const prev = counts.get(c._id);
+      counts.set(c._id, {
+        ...c,
+        open: (prev?.['open'] ?? 0) + c.open,
+        closed: (prev?.['closed'] ?? 0) + c.closed,
+        last_position: doc.last_position,
+        updated_at: doc.updated_at,
+      });
+    }
   }
 }
 

@@ -6,6 +6,9 @@ import type { OpKind } from './workload';
 export interface RunResult {
   /** Length of the measured window, seconds (after the warm-up). */
   readonly window_s: number;
+  /** The window's edges on the bench's clock (`performance.now()` ms), to take the CPU used inside it. */
+  readonly window_start_ms: number;
+  readonly window_end_ms: number;
   /** Commands whose result was a success and arrived inside the window. */
   readonly commands_ok: number;
   readonly commands_per_s: number;
@@ -92,6 +95,8 @@ export class Recorder {
     const window_s = (this.windowEnd - this.windowStart) / 1000;
     return {
       window_s: round(window_s),
+      window_start_ms: round(this.windowStart),
+      window_end_ms: round(this.windowEnd),
       commands_ok: this.ok,
       commands_per_s: round(this.ok / window_s, 1),
       creates_ok: this.creates,

@@ -1,6 +1,6 @@
-import type { BenchResult, LevelResult, PathResult } from '../run';
+import { LOAD_GENERATOR, type BenchResult, type LevelResult, type PathResult } from './types';
 import { describeMachine } from './machine';
-import type { Spread } from './stats';
+import type { LatencySummary, Spread } from './stats';
 
 /** The markdown table of one run (bench/results/<date>.<mode>.md; pasted into the README). */
 
@@ -50,7 +50,7 @@ export function renderMarkdown(r: BenchResult): string {
   );
   lines.push(
     `Code: ${r.machine.git_commit ?? '?'}${r.machine.git_dirty_files ? ` + ${r.machine.git_dirty_files} uncommitted file(s) outside bench/` : ''}; services ${r.system.services}${r.system.fresh ? ' on a fresh event store schema and read-model database (`--fresh`)' : ' on the live event store and read model'}; ` +
-      `event store PostgreSQL, read models FerretDB. Figures: median (min–max) of ${r.params.repeats} runs of ${r.params.duration_s} s (${r.params.warmup_s} s warm-up excluded).`,
+      `event store PostgreSQL, read models MongoDB (mongod). Figures: median (min–max) of ${r.params.repeats} runs of ${r.params.duration_s} s (${r.params.warmup_s} s warm-up excluded).`,
   );
   lines.push('');
 
@@ -63,6 +63,7 @@ export function renderMarkdown(r: BenchResult): string {
   lines.push(...pathRows('HTTP (gateway)', r.http, 'c'));
   lines.push(...pathRows('Kafka direct', r.kafka, 'in flight'));
   lines.push('');
+  lines.push(...cpuRows(r));
 
   const b = r.baseline;
   lines.push(
@@ -80,7 +81,7 @@ export function renderMarkdown(r: BenchResult): string {
     );
     lines.push(`| PostgreSQL: raw \`pg\` single-row INSERT | ${fmt(b.components.pg_raw.per_s)} | |`);
     lines.push(
-      `| MongoDB (FerretDB): the projection's document writes | ${fmt(b.components.mongo.per_s)} | point read by _id ${fmt(b.components.mongo.latency_p50_ms, 1)} / ${fmt(b.components.mongo.latency_p99_ms, 1)} |`,
+      `| MongoDB: the projection's document writes | ${fmt(b.components.mongo.per_s)} | point read by _id ${fmt(b.components.mongo.latency_p50_ms, 1)} / ${fmt(b.components.mongo.latency_p99_ms, 1)} |`,
     );
     lines.push(`| **ceiling: Kafka + raw pg + Mongo at once** | **${fmt(b.combined.per_s)}** | |`);
     lines.push(
@@ -108,16 +109,18 @@ export function renderMarkdown(r: BenchResult): string {
   }
   lines.push('');
 
+  lines.push(...growthRows(r));
+
   lines.push(
-    `**Resources** (peak RSS over all end-to-end runs; CPU over the runs at the HTTP sustained level (Kafka's if HTTP did not run)${r.machine_busy_share_at_sustained !== null ? `, machine CPU busy ${Math.round(r.machine_busy_share_at_sustained * 100)}%` : ''})`,
+    `**Memory** (peak over all end-to-end runs, sampled every 250 ms${r.machine_busy_share_at_sustained !== null ? `; machine CPU busy ${Math.round(r.machine_busy_share_at_sustained * 100)}% at the first sustained level` : ''})`,
   );
   lines.push('');
-  lines.push('| process | peak memory MB | CPU s | CPU ms / command |');
-  lines.push('|---|---|---|---|');
+  lines.push('| process | peak memory MB |');
+  lines.push('|---|---|');
   for (const [name, g] of Object.entries(r.resources)) {
     const memory =
       g.source === 'proc-pss' ? `${num(g.peak_rss_mb, 0)} (PSS, all processes)` : num(g.peak_rss_mb, 0);
-    lines.push(`| ${name} | ${memory} | ${num(g.cpu_s_at_sustained, 1)} | ${num(g.cpu_ms_per_command, 2)} |`);
+    lines.push(`| ${name} | ${memory} |`);
   }
   lines.push('');
 
@@ -149,15 +152,22 @@ export function renderMarkdown(r: BenchResult): string {
   }
   lines.push('');
 
-  lines.push('**Targets**');
+  lines.push(
+    `**Targets** (goal ✅ met; milestone ✅ / goal ❌: the milestone is met; ❌ both missed${r.params.growth.sizes[1] !== 1_000_000 ? `; ${r.mode} mode: the growth row compares ${r.params.growth.sizes[1].toLocaleString('en-US')} with ${r.params.growth.sizes[0].toLocaleString('en-US')} tickets, not 1M with 10k` : ''})`,
+  );
   lines.push('');
-  lines.push('| target | measured | | gap | what the breakdown shows |');
-  lines.push('|---|---|---|---|---|');
+  lines.push('| figure | measured | milestone | goal | | what the breakdown shows |');
+  lines.push('|---|---|---|---|---|---|');
   for (const t of r.targets) {
-    const mark = t.met === null ? '–' : t.met ? '✅' : '❌';
-    lines.push(
-      `| ${t.target} ${t.direction} ${t.threshold.toLocaleString('en-US')} ${t.unit} | ${num(t.measured, t.unit === 'x' ? 3 : t.unit === 'ms' ? 1 : 0)} ${t.unit} | ${mark} | ${t.gap} | ${t.evidence} |`,
-    );
+    const mark =
+      t.goal_met === null
+        ? '– not measured'
+        : t.goal_met
+          ? '✅ goal'
+          : t.milestone_met
+            ? '✅ milestone, ❌ goal'
+            : '❌';
+    lines.push(`| ${t.figure} | ${t.measured} | ${t.milestone} | ${t.goal} | ${mark} | ${t.evidence} |`);
   }
   lines.push('');
   if (r.notes.length || r.errors.length) {
@@ -167,4 +177,77 @@ export function renderMarkdown(r: BenchResult): string {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The headline CPU table: ms per command summed over the system under test, and the split per process. */
+function cpuRows(r: BenchResult): string[] {
+  if (r.cpu_per_command.length === 0) return [];
+  const names = Object.keys(r.cpu_per_command[0].per_process_ms).filter((n) => n !== LOAD_GENERATOR);
+  const lines = [
+    '**CPU per command** (ms of CPU, utime + stime from /proc over the measured windows / commands completed in them; all processes of the system under test summed, load generator apart)',
+    '',
+    `| phase | commands | **all processes** | ${names.join(' | ')} | load generator | everything else on the machine |`,
+    `|---|---|---|${names.map(() => '---|').join('')}---|---|`,
+  ];
+  for (const c of r.cpu_per_command) {
+    lines.push(
+      `| ${c.phase} | ${c.commands} in ${num(c.window_s, 0)} s | **${num(c.system_ms, 2)}** | ${names.map((n) => num(c.per_process_ms[n], 2)).join(' | ')} | ${num(c.load_generator_ms, 2)} | ${num(c.everything_else_ms, 2)} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+/** The read model at two sizes: each read's p50 / p99 at both, and the ratio of the p50s. */
+function growthRows(r: BenchResult): string[] {
+  const g = r.growth;
+  if (!g) return [];
+  const small = g.small.space_documents.toLocaleString('en-US');
+  const large = g.large.space_documents.toLocaleString('en-US');
+  const cell = (s: LatencySummary | null) => (s ? `${num(s.p50, 1)} / ${num(s.p99, 1)}` : '–');
+  const ryw = (m: typeof g.small) =>
+    `${cell(m.read_your_writes_ms)}${m.read_your_writes_timeouts ? ` (${m.read_your_writes_timeouts} timed out)` : ''}${m.read_your_writes_errors ? ` (${m.read_your_writes_errors} errors)` : ''}`;
+  const rows: [string, string, string, number | null][] = [
+    [
+      'point read by `_id` (`TicketsReadModel.findByKey`)',
+      cell(g.small.point_read_ms),
+      cell(g.large.point_read_ms),
+      g.ratios.point_read,
+    ],
+    [
+      `search, 3 filters (\`TicketSearch.search\`: tag ${g.search.criteria.filter_tags?.join(',')}, \`${g.search.criteria.search}\`, page of ${g.search.page.limit} + total; ${g.small.search_total ?? '?'} / ${g.large.search_total ?? '?'} matches)`,
+      cell(g.small.search_ms),
+      cell(g.large.search_ms),
+      g.ratios.search,
+    ],
+    [
+      'counters (`TicketDashboard.counters`, ticket_counters)',
+      cell(g.small.counters_ms),
+      cell(g.large.counters_ms),
+      g.ratios.counters,
+    ],
+    [
+      'dashboard summary (`TicketDashboard.summary`, 14 days)',
+      cell(g.small.summary_ms),
+      cell(g.large.summary_ms),
+      g.ratios.summary,
+    ],
+    [
+      'read-your-writes wait: result -> gateway read with `min_position` answered',
+      ryw(g.small),
+      ryw(g.large),
+      g.ratios.read_your_writes,
+    ],
+  ];
+  const inserted = g.inserts.map(
+    (i) => `${i.documents.toLocaleString('en-US')} in ${num(i.seconds, 1)} s (${num(i.per_s, 0)}/s)`,
+  );
+  return [
+    `**Read model at size** (${small} vs ${large} ticket documents in one space of ${g.where}; collection ${g.small.collection_documents.toLocaleString('en-US')} / ${g.large.collection_documents.toLocaleString('en-US')} documents; built with \`ticketWriteFor\`, bulk-inserted: ${inserted.join(', then ')}; latencies ms p50 / p99)`,
+    '',
+    `| read | at ${small} | at ${large} | ratio (p50) |`,
+    '|---|---|---|---|',
+    ...rows.map(([name, a, b, ratio]) => `| ${name} | ${a} | ${b} | ${num(ratio, 2, 'x')} |`),
+    '',
+  ];
 }

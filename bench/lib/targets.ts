@@ -1,23 +1,30 @@
-import type { BenchResult, LevelResult } from '../run';
 import type { Breakdown } from './breakdown';
 import { round } from './stats';
+import { LOAD_GENERATOR, type BenchResult, type CpuPerCommand } from './types';
 
 /**
- * The issue's targets, checked against what was measured (never asserted: a miss is reported with its size
- * and with what the breakdown and the resources show).
+ * The targets, each with a milestone and a goal, checked against what was measured (never asserted: a miss
+ * is reported with what the breakdown, the CPU split and the baseline show).
  */
 export interface TargetResult {
-  readonly target: string;
-  readonly measured: number | null;
-  readonly unit: string;
-  readonly threshold: number;
-  readonly direction: '>=' | '<';
+  readonly figure: string;
+  /** The measured value(s) as text, with units. */
+  readonly measured: string;
+  /** The figure(s) compared (null when not measured), in the order of the thresholds. */
+  readonly values: readonly (number | null)[];
+  readonly milestone: string;
+  readonly goal: string;
   /** `null` when the figure could not be measured. */
-  readonly met: boolean | null;
-  /** How far off (or how much headroom). */
-  readonly gap: string;
-  /** For a miss: what the breakdown / resources / baseline show. */
+  readonly milestone_met: boolean | null;
+  readonly goal_met: boolean | null;
+  /** For a missed goal: what the breakdown / resources / baseline show. */
   readonly evidence: string;
+}
+
+/** One threshold: at least (`>=`) or at most (`<=`) `value`. */
+interface Threshold {
+  readonly direction: '>=' | '<=';
+  readonly value: number;
 }
 
 const RESULT_STAGES = [/^HTTP:/, /^Kafka/, /^ticket-service: consume/, /^ {2}ticket-service step/];
@@ -42,163 +49,167 @@ function largestStages(b: Breakdown | null | undefined, count = 3, withReadModel
     .join('; ');
 }
 
-function cpuTop(level: LevelResult | null | undefined): string {
-  if (!level?.usage || level.usage.commands === 0) return '';
-  const per = Object.entries(level.usage.groups)
-    .filter(([, g]) => g.cpu_seconds !== null)
-    .map(([name, g]) => [name, (g.cpu_seconds! * 1000) / level.usage!.commands] as const)
+/** The largest CPU consumers per command of one phase, as text. */
+function cpuTop(cpu: CpuPerCommand | undefined): string {
+  if (!cpu) return '';
+  const per = Object.entries(cpu.per_process_ms)
+    .filter((e): e is [string, number] => e[1] !== null && e[0] !== LOAD_GENERATOR)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 4)
     .map(([name, ms]) => `${name} ${round(ms, 2)}`);
-  const busy = level.usage.machine_busy_share;
-  return `CPU ms per command: ${per.join(', ')}${busy !== null ? `; machine CPU busy ${Math.round(busy * 100)}%` : ''}`;
+  return `CPU ms per command (${cpu.phase}): ${per.join(', ')}; load generator ${cpu.load_generator_ms === null ? '–' : round(cpu.load_generator_ms, 2)}, everything else on the machine ${cpu.everything_else_ms === null ? '–' : round(cpu.everything_else_ms, 2)}`;
 }
 
-function gapAtLeast(measured: number, threshold: number, unit: string): string {
-  if (measured >= threshold) return `met, ${round(measured / threshold, 2)}x the target`;
-  return `missed by ${round(threshold - measured, 1)} ${unit} (${round((measured / threshold) * 100, 1)}% of target; needs ${round(threshold / Math.max(measured, 1e-9), 1)}x)`;
+function meets(value: number | null, t: Threshold): boolean | null {
+  if (value === null) return null;
+  return t.direction === '>=' ? value >= t.value : value <= t.value;
 }
 
-function gapBelow(measured: number, threshold: number, unit: string, lowerBound = false): string {
-  if (measured < threshold) return `met, ${round(threshold - measured, 1)} ${unit} headroom`;
-  return `missed by ${lowerBound ? 'at least ' : ''}${round(measured - threshold, 1)} ${unit} (${round(measured / threshold, 2)}x the limit)`;
+/** All of `values` meet their thresholds (`null` when any is unmeasured). */
+function allMeet(values: readonly (number | null)[], thresholds: readonly Threshold[]): boolean | null {
+  const checks = thresholds.map((t, i) => meets(values[i] ?? null, t));
+  return checks.some((c) => c === null) ? null : checks.every(Boolean);
 }
+
+const n = (v: number | null | undefined): number | null =>
+  typeof v === 'number' && Number.isFinite(v) ? v : null;
+const text = (v: number | null, digits: number, unit: string) =>
+  v === null ? '–' : `${v.toLocaleString('en-US', { maximumFractionDigits: digits })}${unit}`;
+
+/** "Flat" read at size: at most this ratio of the large size's p50 to the small size's. */
+export const FLAT_RATIO = 1.1;
 
 export function evaluateTargets(r: BenchResult): TargetResult[] {
   const out: TargetResult[] = [];
   const add = (
-    target: string,
-    measured: number | null | undefined,
-    unit: string,
-    threshold: number,
-    direction: '>=' | '<',
+    figure: string,
+    values: (number | null)[],
+    measured: string,
+    milestone: [string, Threshold[]],
+    goal: [string, Threshold[]],
     evidence: () => string,
-    lowerBound = false,
   ) => {
-    const m = typeof measured === 'number' && Number.isFinite(measured) ? measured : null;
-    const met = m === null ? null : direction === '>=' ? m >= threshold : m < threshold;
+    const goalMet = allMeet(values, goal[1]);
     out.push({
-      target,
-      measured: m,
-      unit,
-      threshold,
-      direction,
-      met,
-      gap:
-        m === null
-          ? 'not measured'
-          : direction === '>='
-            ? gapAtLeast(m, threshold, unit)
-            : gapBelow(m, threshold, unit, lowerBound),
-      evidence: met === false ? evidence() : '',
+      figure,
+      measured,
+      values,
+      milestone: milestone[0],
+      goal: goal[0],
+      milestone_met: allMeet(values, milestone[1]),
+      goal_met: goalMet,
+      evidence: goalMet === false ? evidence() : '',
     });
   };
+  const atLeast = (value: number): Threshold[] => [{ direction: '>=', value }];
+  const atMost = (value: number): Threshold[] => [{ direction: '<=', value }];
   const http = r.http;
   const sustainedLevel = http?.levels.find((l) => l.concurrency === http.sustained?.concurrency);
   const half = http?.half_rate;
+  const cpuHttp = r.cpu_per_command.find((c) => c.phase.startsWith('HTTP sustained'));
+  const cpuKafka = r.cpu_per_command.find((c) => c.phase.startsWith('Kafka direct sustained'));
 
+  const httpRate = n(http?.sustained?.commands_per_s.median);
   add(
-    'sustained end-to-end commands/s (HTTP)',
-    http?.sustained?.commands_per_s.median,
-    'commands/s',
-    1000,
-    '>=',
+    'HTTP sustained commands/s',
+    [httpRate],
+    text(httpRate, 0, ''),
+    ['500', atLeast(500)],
+    ['1,000+', atLeast(1000)],
     () =>
-      [
-        `at c=${http?.sustained?.concurrency}: ${largestStages(sustainedLevel?.breakdown)}`,
-        cpuTop(sustainedLevel),
-        r.kafka?.sustained
-          ? `straight to Kafka (no gateway): ${r.kafka.sustained.commands_per_s.median} commands/s`
-          : '',
-      ]
+      [`at c=${http?.sustained?.concurrency}: ${largestStages(sustainedLevel?.breakdown)}`, cpuTop(cpuHttp)]
         .filter(Boolean)
         .join('. '),
   );
+  const kafkaRate = n(r.kafka?.sustained?.commands_per_s.median);
   add(
-    'p99 request -> result at half the sustained rate (HTTP)',
-    half?.summary.result_p99_ms?.median,
-    'ms',
-    100,
-    '<',
-    () => `at ${half?.rate}/s: ${largestStages(half?.breakdown)}. ${cpuTop(half)}`,
+    'Kafka direct commands/s',
+    [kafkaRate],
+    text(kafkaRate, 0, ''),
+    ['1,000', atLeast(1000)],
+    ['2,000+', atLeast(2000)],
+    () => cpuTop(cpuKafka),
   );
-  const rmTimeouts = half?.summary.readmodel_lower_bounds ?? 0;
+  const cpu = n(cpuHttp?.system_ms ?? cpuKafka?.system_ms);
   add(
-    'p99 request -> read model at half the sustained rate (HTTP)',
-    half?.summary.readmodel_p99_ms?.median,
-    'ms',
-    250,
-    '<',
-    () => {
-      const b = half?.breakdown;
-      const offered = half?.rate;
-      const mongoRead = r.baseline?.components.mongo.latency_p50_ms?.median;
-      const live = r.readmodel_probe;
-      return [
-        b?.projection_events_per_s != null && offered
-          ? `projection applied ${b.projection_events_per_s} events/s while ${offered} commands/s (1 event each) arrived`
-          : '',
-        b?.projection_lag_events_after != null
-          ? `${b.projection_lag_events_after} events still waiting after the runs`
-          : '',
-        `result -> read model mean ${b?.stages.find((s) => s.stage.startsWith('result -> read model'))?.mean_ms ?? '?'} ms`,
-        live?.point_read_ms
-          ? `a point read by _id on the services' tickets collection (${live.collection_documents} documents) takes ${live.point_read_ms.p50} ms (p50)`
-          : '',
-        mongoRead != null ? `${mongoRead} ms on the baseline's small scratch collection` : '',
-        rmTimeouts
-          ? `${rmTimeouts} sampled commands not seen in the read model before their watch ended (counted with the time waited)`
-          : '',
+    `CPU ms per command, all processes summed (${cpuHttp ? 'HTTP' : 'Kafka direct'} sustained; load generator apart)`,
+    [cpu],
+    text(cpu, 2, ' ms'),
+    ['4', atMost(4)],
+    ['1', atMost(1)],
+    () => cpuTop(cpuHttp ?? cpuKafka),
+  );
+  const resultP99 = n(half?.summary.result_p99_ms?.median);
+  add(
+    `p99 request -> result at half rate (HTTP${half ? `, ${half.rate}/s` : ''})`,
+    [resultP99],
+    text(resultP99, 1, ' ms'),
+    ['50 ms', atMost(50)],
+    ['25 ms', atMost(25)],
+    () => `${largestStages(half?.breakdown)}`,
+  );
+  const rmP99 = n(half?.summary.readmodel_p99_ms?.median);
+  const unseen = half?.summary.readmodel_lower_bounds ?? 0;
+  add(
+    `p99 request -> read model at half rate (HTTP${half ? `, ${half.rate}/s` : ''})`,
+    [rmP99],
+    `${unseen ? '≥ ' : ''}${text(rmP99, 1, ' ms')}`,
+    ['100 ms', atMost(100)],
+    ['50 ms', atMost(50)],
+    () =>
+      [
+        largestStages(half?.breakdown, 3, true),
+        unseen ? `${unseen} sampled commands not seen in the read model before their watch ended` : '',
       ]
         .filter(Boolean)
-        .join('; ');
-    },
-    rmTimeouts > 0,
+        .join('; '),
   );
+  const rebuildRate = n(r.rebuild?.replay.events_per_s?.median);
+  const rebuildRatio = n(r.rebuild?.ratio);
   add(
-    'pipeline / raw baseline (HTTP sustained / combined ceiling)',
-    r.baseline?.ratio_http,
-    'x',
-    0.5,
-    '>=',
-    () => {
-      const c = r.baseline?.components;
-      if (!c) return '';
-      return `ceiling ${r.baseline?.combined.per_s?.median} commands/s; alone: Kafka round trips ${c.kafka.per_s?.median}/s, adapter appends ${c.pg_adapter.per_s?.median}/s, raw pg inserts ${c.pg_raw.per_s?.median}/s, Mongo writes ${c.mongo.per_s?.median}/s (commands/s)`;
-    },
+    'rebuild events/s; ratio to bulk insert',
+    [rebuildRate, rebuildRatio],
+    `${text(rebuildRate, 0, '')}; ${text(rebuildRatio, 3, 'x')}`,
+    ['20,000; 0.5x', [...atLeast(20_000), ...atLeast(0.5)]],
+    ['50,000; 0.8x', [...atLeast(50_000), ...atLeast(0.8)]],
+    () =>
+      r.rebuild
+        ? `replay ${rebuildRate} events/s (last quarter ${r.rebuild.replay.events_per_s_last_quarter?.median ?? '–'}) vs bulk insert of the final documents ${r.rebuild.bulk.events_equivalent_per_s?.median} events-equivalent/s`
+        : '',
   );
-  add('rebuild events/s', r.rebuild?.replay.events_per_s?.median, 'events/s', 10_000, '>=', () => {
-    const rb = r.rebuild;
-    const mongoRead = r.baseline?.components.mongo.latency_p50_ms?.median;
-    return [
-      rb
-        ? `one event costs ~${round(1000 / Math.max(rb.replay.events_per_s?.median ?? 1, 1e-9), 2)} ms of sequential round trips (guard read, counter upserts, document write)`
+  const g = r.growth;
+  const reads = g
+    ? ([
+        ['point read', g.ratios.point_read],
+        ['search', g.ratios.search],
+        ['counters', g.ratios.counters],
+        ['dashboard summary', g.ratios.summary],
+      ] as const)
+    : [];
+  const worst =
+    reads.length && reads.every(([, v]) => v !== null) ? Math.max(...reads.map(([, v]) => v!)) : null;
+  const sizes = g ? `${g.small.space_documents.toLocaleString('en-US')}` : '10k';
+  add(
+    `point read / search / dashboard at ${g ? g.large.space_documents.toLocaleString('en-US') : '1M'} vs ${sizes} tickets (worst p50 ratio)`,
+    [worst],
+    g ? `${text(worst, 2, 'x')} (${reads.map(([name, v]) => `${name} ${text(v, 2, 'x')}`).join(', ')})` : '–',
+    ['<= 1.5x', atMost(1.5)],
+    [`flat (<= ${FLAT_RATIO}x)`, atMost(FLAT_RATIO)],
+    () =>
+      g
+        ? `p50 ms small -> large: point read ${g.small.point_read_ms?.p50} -> ${g.large.point_read_ms?.p50}, search ${g.small.search_ms?.p50} -> ${g.large.search_ms?.p50} (${g.large.search_total} matches), counters ${g.small.counters_ms?.p50} -> ${g.large.counters_ms?.p50}, summary ${g.small.summary_ms?.p50} -> ${g.large.summary_ms?.p50}`
         : '',
-      rb?.replay.events_per_s_last_quarter
-        ? `last quarter of the replays: ${rb.replay.events_per_s_last_quarter.median} events/s`
-        : '',
-      mongoRead != null ? `FerretDB point read by _id p50 ${mongoRead} ms (baseline scratch collection)` : '',
-      r.readmodel_probe?.point_read_ms
-        ? `${r.readmodel_probe.point_read_ms.p50} ms on the services' tickets collection of ${r.readmodel_probe.collection_documents} documents`
-        : '',
-    ]
-      .filter(Boolean)
-      .join('; ');
-  });
-  add('rebuild / direct bulk insert', r.rebuild?.ratio, 'x', 0.5, '>=', () =>
-    r.rebuild
-      ? `replay ${r.rebuild.replay.events_per_s?.median} events/s vs bulk insert of the final documents ${r.rebuild.bulk.events_equivalent_per_s?.median} events-equivalent/s`
-      : '',
   );
-  for (const service of ['gateway', 'ticket-service', 'projection-service']) {
-    add(
-      `${service} peak RSS`,
-      r.resources[service]?.peak_rss_mb,
-      'MB',
-      250,
-      '<',
-      () => 'peak over every end-to-end run (sampled every 250 ms)',
-    );
-  }
+  const services = ['gateway', 'ticket-service', 'projection-service'];
+  const rss = services.map((s) => n(r.resources[s]?.peak_rss_mb));
+  const maxRss = rss.every((v) => v === null) ? null : Math.max(...rss.map((v) => v ?? 0));
+  add(
+    'peak RSS per service',
+    [maxRss],
+    services.map((s, i) => `${s} ${text(rss[i], 0, '')}`).join(', ') + ' MB',
+    ['<= 250 MB', atMost(250)],
+    ['<= 150 MB', atMost(150)],
+    () => 'peak over every end-to-end run (sampled every 250 ms)',
+  );
   return out;
 }
