@@ -88,7 +88,9 @@ export function forbiddenKeyReason(key: string): string | null {
 
 /** Path as a JSON pointer (`/payload/body/0`), as the envelope check reports paths. `/` for the root. */
 export function jsonPointer(path: readonly (string | number)[]): string {
-  return path.length === 0 ? '/' : path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  return path.length === 0
+    ? '/'
+    : path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 /** Path as dots (`records.0.attributes.payload`), as the gateway's request validation reports paths. */
@@ -113,7 +115,12 @@ export function checkJsonLimits(
   const maxKey = limits.maxKeyLength ?? JSON_LIMITS.maxKeyLength;
   const maxArray = limits.maxArrayLength ?? JSON_LIMITS.maxArrayLength;
   const maxKeys = limits.maxObjectKeys ?? JSON_LIMITS.maxObjectKeys;
-  const violation = (kind: JsonLimitKind, path: readonly (string | number)[], limit: number, what: string): JsonLimitViolation => ({
+  const violation = (
+    kind: JsonLimitKind,
+    path: readonly (string | number)[],
+    limit: number,
+    what: string,
+  ): JsonLimitViolation => ({
     kind,
     path,
     limit,
@@ -125,26 +132,41 @@ export function checkJsonLimits(
   while (stack.length > 0) {
     const { value: current, path } = stack.pop()!;
     if (typeof current === 'string') {
-      if (current.length > maxString) return violation('string_too_long', path, maxString, `a string is longer than ${maxString} characters`);
-      if (current.includes('\u0000')) return violation('nul_character', path, 0, 'a string must not contain the NUL character (\\u0000)');
+      if (current.length > maxString)
+        return violation(
+          'string_too_long',
+          path,
+          maxString,
+          `a string is longer than ${maxString} characters`,
+        );
+      if (current.includes('\u0000'))
+        return violation('nul_character', path, 0, 'a string must not contain the NUL character (\\u0000)');
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
     if (path.length + 1 > limits.maxDepth) {
-      return violation('too_deep', path, limits.maxDepth, `nested deeper than ${limits.maxDepth} levels (user JSON: at most ${USER_JSON_MAX_DEPTH})`);
+      return violation(
+        'too_deep',
+        path,
+        limits.maxDepth,
+        `nested deeper than ${limits.maxDepth} levels (user JSON: at most ${USER_JSON_MAX_DEPTH})`,
+      );
     }
     // Children are pushed in reverse so that they are visited in document order.
     if (Array.isArray(current)) {
-      if (current.length > maxArray) return violation('array_too_long', path, maxArray, `an array has more than ${maxArray} items`);
+      if (current.length > maxArray)
+        return violation('array_too_long', path, maxArray, `an array has more than ${maxArray} items`);
       for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], path: [...path, i] });
       continue;
     }
     const keys = Object.keys(current);
-    if (keys.length > maxKeys) return violation('too_many_keys', path, maxKeys, `an object has more than ${maxKeys} keys`);
+    if (keys.length > maxKeys)
+      return violation('too_many_keys', path, maxKeys, `an object has more than ${maxKeys} keys`);
     for (const key of keys) {
       const reason = forbiddenKeyReason(key);
       if (reason) return violation('forbidden_key', path, 0, reason);
-      if (key.length > maxKey) return violation('key_too_long', path, maxKey, `a key is longer than ${maxKey} characters`);
+      if (key.length > maxKey)
+        return violation('key_too_long', path, maxKey, `a key is longer than ${maxKey} characters`);
     }
     for (let i = keys.length - 1; i >= 0; i--) {
       stack.push({ value: (current as Record<string, unknown>)[keys[i]], path: [...path, keys[i]] });
@@ -200,7 +222,8 @@ export function toJsonText(value: unknown): string {
     const text = item !== null && typeof item === 'object' ? null : scalar(item);
     const skip = key !== null && text === undefined && (item === null || typeof item !== 'object');
     if (!skip) {
-      if (out[out.length - 1] !== '[' && out[out.length - 1] !== '{' && !out[out.length - 1].endsWith(':')) out.push(',');
+      if (out[out.length - 1] !== '[' && out[out.length - 1] !== '{' && !out[out.length - 1].endsWith(':'))
+        out.push(',');
       if (key !== null) out.push(`${JSON.stringify(key)}:`);
     }
     frame.next++;

@@ -32,7 +32,10 @@ export class RequestLimitsGuard implements CanActivate {
     const records = (body as { records?: unknown }).records;
     if (!Array.isArray(records)) return true;
     records.forEach((record: unknown, index) => {
-      const attributes = record !== null && typeof record === 'object' ? (record as { attributes?: unknown }).attributes : undefined;
+      const attributes =
+        record !== null && typeof record === 'object'
+          ? (record as { attributes?: unknown }).attributes
+          : undefined;
       if (attributes === undefined) return;
       const bytes = jsonByteLength(attributes);
       if (bytes > JSON_LIMITS.recordMaxBytes) {

@@ -88,13 +88,14 @@ describe('commands published straight to Kafka', () => {
       const create = envelope('CreateTicket', key('big_1'), { workflow_shortname: 'support', payload: { content_type: 'json', body: {} } });
       await kafka.publish(create);
       await kafka.resultsFor(create.command_id);
-      const chunk = 'x'.repeat(300 * 1024);
-      const first = envelope('PatchTicket', key('big_1'), { payload: { body: { a: chunk } } });
-      const second = envelope('PatchTicket', key('big_1'), { payload: { body: { b: chunk } } });
-      await kafka.publish(first);
-      await kafka.publish(second);
-      expect((await kafka.resultsFor(first.command_id))[0]?.status).toBe('succeeded');
-      const [refused] = await kafka.resultsFor(second.command_id);
+      // Each patch is within the command limits (strings of 30,000 characters, ~210 KB per command); the third
+      // would take the ticket's view past 512 KiB.
+      const chunk = (prefix: string) => Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`${prefix}${i}`, 'x'.repeat(30_000)]));
+      const patches = ['a', 'b', 'c'].map((prefix) => envelope('PatchTicket', key('big_1'), { payload: { body: chunk(prefix) } }));
+      for (const patch of patches) await kafka.publish(patch);
+      expect((await kafka.resultsFor(patches[0].command_id))[0]?.status).toBe('succeeded');
+      expect((await kafka.resultsFor(patches[1].command_id))[0]?.status).toBe('succeeded');
+      const [refused] = await kafka.resultsFor(patches[2].command_id);
       expect(refused).toMatchObject({ status: 'rejected', error: { code: 422 } });
       expect(refused.error!.message).toMatch(/bytes/);
 
@@ -126,6 +127,28 @@ describe('commands published straight to Kafka', () => {
         expect.arrayContaining([expect.stringContaining('not JSON'), expect.stringContaining('workflow_shortname')]),
       );
       expect(letters.find((l) => l.reason?.includes('not JSON'))!.value['original']).toBe('{not json');
+    });
+  });
+
+  describe('when a command carries what the read side cannot store', () => {
+    it('rejects it naming the limit, dead-letters it whole, and goes on with the next command', async () => {
+      const depth = 20_000;
+      const deep = { ...envelope('CreateTicket', key('deep_1'), { workflow_shortname: 'support', payload: { content_type: 'json', body: '@BODY@' } }) };
+      const text = JSON.stringify(deep).replace('"@BODY@"', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+      await kafka.publishRaw(`${space}/tickets/deep_1`, text);
+      const next = envelope('CreateTicket', key('after_deep'), { workflow_shortname: 'support', payload: { content_type: 'json', body: { $where: 'x', 'a.b': 1 } } });
+      await kafka.publish(next);
+
+      expect((await kafka.resultsFor(next.command_id))[0]?.status).toBe('succeeded');
+      const [rejected] = await kafka.resultsFor(deep.command_id);
+      expect(rejected).toMatchObject({ status: 'rejected', error: { code: 422, message: expect.stringContaining('nested deeper than 35 levels') } });
+      const deadline = Date.now() + 10000;
+      while (!kafka.deadLetters.some((d) => d.key === `${space}/tickets/deep_1`) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const letter = kafka.deadLetters.find((d) => d.key === `${space}/tickets/deep_1`);
+      expect(letter?.reason).toContain('nested deeper');
+      expect(String(letter?.value['original']).length).toBe(text.length);
     });
   });
 

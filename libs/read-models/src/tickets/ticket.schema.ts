@@ -162,4 +162,7 @@ ticketSchema.index({ space_name: 1, closed_at: 1 });
  * hold (user keys starting with `%` are stored as `%25...`, user-data.codec.ts): with the default
  * (`language`), a payload body `{"language": "klingon"}` would make the document unstorable.
  */
-ticketSchema.index({ '$**': 'text' }, { name: 'tickets_text', default_language: 'none', language_override: '%language' });
+ticketSchema.index(
+  { '$**': 'text' },
+  { name: 'tickets_text', default_language: 'none', language_override: '%language' },
+);
