@@ -313,9 +313,10 @@ export class ProjectionRunner {
               max_count: 1,
             });
             try {
-              if (!event || event.position !== position)
+              // Compared by id: some EventStoreDB versions leave positions out of stream reads.
+              if (!event || event.id !== record.event.id)
                 throw new PermanentApplyError(
-                  `event ${stream_id}@${record.revision} is not in the event store at position ${position}`,
+                  `event ${record.event.id} (${stream_id}@${record.revision}) is not in the event store`,
                 );
               const [outcome] = await this.retrying(() => applyEach(projection, [event]));
               this.report(projection, outcome, event);

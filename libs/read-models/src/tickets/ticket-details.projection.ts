@@ -392,15 +392,16 @@ export class TicketDetailsProjection implements Projection {
     for (const delta of counterDeltas(before?.facts ?? null, facts))
       counts.push({ delta, position, updated_at });
 
-    const guard = { _id: id, revision: revision - 1 };
-    if (write.kind === 'update')
-      writes.push({
-        updateOne: { filter: guard, update: write.update as mongo.UpdateFilter<KeyedDocument> },
-      });
-    else if (write.kind === 'insert')
-      writes.push({ insertOne: { document: write.document as unknown as KeyedDocument } });
-    else
-      writes.push({ replaceOne: { filter: guard, replacement: write.document as unknown as KeyedDocument } });
+    // Update-type operations only: the driver sends each run of one operation type as a command of its own, so
+    // inserts between updates would cost a round trip each. Revision 0's insert is an upsert of a document the
+    // batch found absent (a concurrent insert is a write conflict, retried).
+    const guard = write.kind === 'insert' ? { _id: id } : { _id: id, revision: revision - 1 };
+    if (write.kind === 'update') {
+      writes.push({ updateOne: { filter: guard, update: write.update as mongo.UpdateFilter<KeyedDocument> } });
+    } else {
+      const replacement = write.document as unknown as KeyedDocument;
+      writes.push({ replaceOne: { filter: guard, replacement, upsert: write.kind === 'insert' } });
+    }
     const deleted =
       write.kind === 'update'
         ? before?.deleted === true || write.update.$set.deleted === true
@@ -437,29 +438,19 @@ export class TicketDetailsProjection implements Projection {
       });
     }
     if (merged.size === 0) return;
+    // One operation type (see `fold`): a counter the batch found absent is created by the upsert.
     const ops: mongo.AnyBulkWriteOperation<KeyedDocument>[] = [...merged.values()].map(
-      ({ delta, open, closed, position, updated_at }) =>
-        guard.has(delta._id)
-          ? {
-              updateOne: {
-                filter: { _id: delta._id },
-                update: { $inc: { open, closed }, $set: { last_position: position, updated_at } },
-              },
-            }
-          : {
-              insertOne: {
-                document: {
-                  _id: delta._id,
-                  open,
-                  closed,
-                  last_position: position,
-                  updated_at,
-                  space_name: delta.space_name,
-                  dimension: delta.dimension,
-                  key: delta.key,
-                },
-              },
-            },
+      ({ delta, open, closed, position, updated_at }) => ({
+        updateOne: {
+          filter: { _id: delta._id },
+          update: {
+            $inc: { open, closed },
+            $set: { last_position: position, updated_at },
+            $setOnInsert: { space_name: delta.space_name, dimension: delta.dimension, key: delta.key },
+          },
+          upsert: true,
+        },
+      }),
     );
     await this.counters.bulkWrite(ops, { ordered: true, session });
   }
