@@ -1,17 +1,16 @@
 import 'reflect-metadata';
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Consumer } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@tickets/config';
-import { ValidationError } from '@tickets/domain';
 import { topicNames } from '@tickets/contracts';
 import { kafkaServer, onTopic } from '@tickets/messaging';
 import { CommandBus } from './commands/command-bus';
-import { DmartExceptionFilter } from './errors/dmart-exception.filter';
+import { configureHttpEdge } from './errors/http-edge';
 import { GatewayModule } from './gateway.module';
 
 /**
@@ -21,20 +20,9 @@ import { GatewayModule } from './gateway.module';
  */
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const app = await NestFactory.create(GatewayModule.forRoot(config), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      transform: true,
-      exceptionFactory: (errors) =>
-        new ValidationError(
-          `invalid request: ${flatten(errors).map((e) => `${e.path}: ${e.messages.join(', ')}`).join('; ')}`,
-          flatten(errors).map((e) => ({ path: e.path, messages: e.messages })),
-        ),
-    }),
-  );
-  app.useGlobalFilters(new DmartExceptionFilter());
+  configureHttpEdge(app);
   app.enableShutdownHooks();
   const resultsGroup = `gateway-${hostname()}-${randomUUID()}`;
   const results = kafkaServer(config, 'gateway', resultsGroup, { fromBeginning: false, maxWaitTimeInMs: 500 });
@@ -64,19 +52,6 @@ async function bootstrap(): Promise<void> {
     });
   });
   await app.listen(config.GATEWAY_PORT, config.BIND_HOST);
-}
-
-interface FlatError {
-  path: string;
-  messages: string[];
-}
-
-function flatten(errors: readonly import('class-validator').ValidationError[], prefix = ''): FlatError[] {
-  return errors.flatMap((e) => {
-    const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = e.constraints ? [{ path, messages: Object.values(e.constraints) }] : [];
-    return [...own, ...flatten(e.children ?? [], path)];
-  });
 }
 
 void bootstrap();

@@ -31,6 +31,14 @@ export const configSchema = z
     KAFKA_COMMANDS_SESSION_TIMEOUT_MS: positiveInt.default(6000),
     /** Heartbeat interval of that consumer, in ms (well below the session time-out; Kafka advises a third). */
     KAFKA_COMMANDS_HEARTBEAT_INTERVAL_MS: positiveInt.default(1000),
+    /** How long a publish waits for others to share its produce request, in ms (librdkafka's `linger.ms`). */
+    KAFKA_PRODUCER_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(2),
+    /** Most messages in one produce request of a publisher; a full batch leaves without lingering. */
+    KAFKA_PRODUCER_BATCH_MAX: positiveInt.default(500),
+    /** Most bytes in one produce request, below the broker's `message.max.bytes` (1 MiB by default). */
+    KAFKA_PRODUCER_BATCH_MAX_BYTES: positiveInt.default(524288),
+    /** Most messages waiting for the broker per publisher; beyond it a publish fails at once (gateway: 503). */
+    KAFKA_PRODUCER_QUEUE_MAX: positiveInt.default(20000),
 
     /** Which event store adapter to use. */
     EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
@@ -46,6 +54,8 @@ export const configSchema = z
     JWT_SECRET: z.string().min(16).optional(),
     /** Lifetime of tokens issued by `npm run token`, in seconds. */
     JWT_TTL_SECONDS: positiveInt.default(86400),
+    /** Longest lifetime (`exp` minus `iat`, or minus now) of a bearer token the gateway accepts, in seconds. */
+    JWT_MAX_LIFETIME_S: positiveInt.default(7 * 86400),
 
     GATEWAY_PORT: port.default(8080),
     TICKET_SERVICE_PORT: port.default(8081),
@@ -85,6 +95,9 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && !c.JWT_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (c.JWT_TTL_SECONDS > c.JWT_MAX_LIFETIME_S) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_TTL_SECONDS'], message: 'must not exceed JWT_MAX_LIFETIME_S' });
     }
     if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_CONNECTION_STRING) {
       ctx.addIssue({

@@ -1,6 +1,9 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
+import { checkJsonLimits, JSON_LIMITS, jsonByteLength, jsonPointer } from './command-envelope.limits';
 import envelopeSchema from './schemas/command-envelope.v1.schema.json';
+
+export * from './command-envelope.limits';
 
 /** Command types accepted on `tickets.commands.v1` (the envelope's `type`). */
 export const COMMAND_TYPES = [
@@ -68,24 +71,33 @@ function describe(errors: readonly ErrorObject[]): { path: string; message: stri
 }
 
 /**
- * Checks a message value against the v1 envelope schema. Never throws: an unparseable or invalid
- * command is answered `rejected` and copied to the dead-letter topic with `reason`.
+ * Checks a message value: first the limits of command-envelope.limits.ts (size, depth, string/key/array
+ * lengths, forbidden keys, NUL characters: what the event store and the read models cannot store), then the
+ * v1 envelope schema. Never throws, whatever the input (a 20,000-level value included): an unparseable,
+ * oversized or invalid command is answered `rejected` and copied to the dead-letter topic with `reason`.
  * @param value the Kafka message value: a parsed object, a JSON string, or raw bytes
  */
 export function checkCommandEnvelope(value: unknown): EnvelopeCheck {
   let candidate = value;
   if (Buffer.isBuffer(candidate)) candidate = candidate.toString('utf8');
   if (typeof candidate === 'string') {
+    const bytes = Buffer.byteLength(candidate, 'utf8');
+    if (bytes > JSON_LIMITS.envelopeMaxBytes) return tooLarge(bytes);
     try {
       candidate = JSON.parse(candidate);
     } catch (error) {
       return { ok: false, reason: `value is not JSON: ${(error as Error).message}`, errors: [] };
     }
   }
-  const nul = pathOfNul(candidate);
-  if (nul !== null) {
-    const errors = [{ path: nul, message: 'must not contain the NUL character (\\u0000)' }];
-    return { ok: false, reason: `invalid command envelope: ${nul} must not contain the NUL character (\\u0000)`, errors };
+  const violation = checkJsonLimits(candidate, { maxDepth: JSON_LIMITS.envelopeMaxDepth });
+  if (violation) {
+    const errors = [{ path: jsonPointer(violation.path), message: violation.message }];
+    return { ok: false, reason: `invalid command envelope: ${violation.message}`, errors };
+  }
+  // Bounded depth from here on: serialising is safe.
+  if (typeof value !== 'string' && !Buffer.isBuffer(value)) {
+    const bytes = jsonByteLength(candidate);
+    if (bytes > JSON_LIMITS.envelopeMaxBytes) return tooLarge(bytes);
   }
   if (!validateEnvelope(candidate)) {
     const errors = describe(validateEnvelope.errors ?? []);
@@ -98,29 +110,10 @@ export function checkCommandEnvelope(value: unknown): EnvelopeCheck {
   return { ok: true, envelope: candidate as unknown as CommandEnvelope };
 }
 
+function tooLarge(bytes: number): EnvelopeCheck {
+  const message = `the command is ${bytes} bytes of JSON; the limit is ${JSON_LIMITS.envelopeMaxBytes}`;
+  return { ok: false, reason: `invalid command envelope: ${message}`, errors: [{ path: '/', message }] };
+}
+
 /** The JSON Schema document of the v1 envelope (served in docs and by tests). */
 export const COMMAND_ENVELOPE_SCHEMA = envelopeSchema;
-
-/**
- * JSON pointer of the first string or key holding U+0000, or `null`. Event stores (PostgreSQL `jsonb`) and
- * MongoDB cannot store it, so such a command is invalid rather than an unexpected failure.
- */
-function pathOfNul(value: unknown, path = ''): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '/' : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = pathOfNul(value[i], `${path}/${i}`);
-      if (found !== null) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const here = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (key.includes('\u0000')) return here;
-      const found = pathOfNul(item, here);
-      if (found !== null) return found;
-    }
-  }
-  return null;
-}

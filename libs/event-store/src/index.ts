@@ -5,6 +5,7 @@ import { PostgresEventStore } from './postgres/postgres-event-store';
 export * from './event-store.port';
 export { DuplicateEventIdError } from './event-store.errors';
 export { GroupCommitEventStore, type GroupCommitOptions } from './group-commit-event-store';
+export { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory/in-memory-event-store';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export {
   EventStoreDBEventStore,

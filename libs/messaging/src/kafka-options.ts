@@ -2,6 +2,7 @@ import { KafkaContext, ServerKafka, Transport, type KafkaOptions } from '@nestjs
 import { logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
 import type { AppConfig } from '@tickets/config';
 import { KafkaBatchServer } from './kafka-batch-server';
+import type { PublisherBatching } from './kafka-publisher';
 
 /**
  * Options for Nest's Kafka transport (server or client), from the one config.
@@ -20,9 +21,11 @@ export function kafkaOptions(
     options: {
       postfixId: '',
       client: kafkaClientConfig(config, clientId),
-      // One request in flight keeps one ticket's commands in order across retries; a duplicate from a retry is
-      // harmless (same command_id). The Java-compatible murmur2 partitioner maps a key to the same partition as
-      // other publishers' clients do (docs/kafka-contract.md).
+      // One request in flight per broker keeps one ticket's commands in order across retries; a duplicate from a
+      // retry is harmless (same command_id). Throughput comes from batching instead: `KafkaPublisher` sends
+      // one `sendBatch` at a time holding every message published meanwhile (`publisherBatching`).
+      // The Java-compatible murmur2 partitioner maps a key to the same partition as other publishers' clients
+      // do (docs/kafka-contract.md).
       producer: {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
@@ -80,6 +83,16 @@ export function kafkaBatchServer(
     fromBeginning: extra.fromBeginning ?? true,
     partitionsConsumedConcurrently: extra.partitionsConsumedConcurrently ?? 1,
   });
+}
+
+/** How a `KafkaPublisher` coalesces publishes, from config `KAFKA_PRODUCER_*` (docs/configuration.md). */
+export function publisherBatching(config: AppConfig): PublisherBatching {
+  return {
+    lingerMs: config.KAFKA_PRODUCER_LINGER_MS,
+    batchMax: config.KAFKA_PRODUCER_BATCH_MAX,
+    batchMaxBytes: config.KAFKA_PRODUCER_BATCH_MAX_BYTES,
+    queueMax: config.KAFKA_PRODUCER_QUEUE_MAX,
+  };
 }
 
 /**

@@ -50,7 +50,7 @@ export class DependencyChecks {
     }
   }
 
-  /** MongoDB (or FerretDB) answers a ping on the service's mongoose connection. */
+  /** MongoDB answers a ping on the service's mongoose connection. */
   mongo(): Promise<HealthIndicatorResult> {
     return this.mongoose.pingCheck('mongodb', { timeout: CHECK_TIMEOUT_MS });
   }

@@ -1,5 +1,5 @@
 /**
- * Global set-up of the `integration` and `e2e` jest projects: makes sure the local servers (Kafka, FerretDB,
+ * Global set-up of the `integration` and `e2e` jest projects: makes sure the local servers (Kafka, mongod,
  * PostgreSQL) run, by calling `deploy/local/infra.sh up`, which is idempotent and returns at once when they
  * already do. Tests never substitute an in-memory fake for these servers.
  */

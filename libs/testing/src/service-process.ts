@@ -1,8 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 
-const ROOT = resolve(__dirname, '../../..');
+/** The repository root: the nearest folder above this file holding nx.json (from the sources or from dist/). */
+function repositoryRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'nx.json'))) return dir;
+  throw new Error(`no nx.json above ${from}`);
+}
+const ROOT = repositoryRoot(__dirname);
 
 /** A free TCP port on 127.0.0.1 (asks the OS for one, then releases it). */
 export function freePort(): Promise<number> {

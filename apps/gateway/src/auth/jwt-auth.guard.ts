@@ -1,7 +1,9 @@
-import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import type { Request } from 'express';
+import type { AppConfig } from '@tickets/config';
 import type { EnvelopeActor } from '@tickets/contracts';
+import { APP_CONFIG } from '@tickets/platform';
 import { DmartException } from '../errors/dmart-exception';
 import { SHORTNAME } from '../managed/managed-request.dto';
 
@@ -9,20 +11,36 @@ import { SHORTNAME } from '../managed/managed-request.dto';
 export interface TokenClaims {
   /** User shortname. */
   readonly sub: string;
+  /** Expiry, seconds since the epoch: required. */
+  readonly exp: number;
+  /** Issue time, seconds since the epoch: optional; when present, `exp - iat` is the lifetime checked. */
+  readonly iat?: number;
+  /** Role shortnames; absent = none. */
   readonly roles?: readonly string[];
+  /** Group shortnames; absent = none. */
   readonly groups?: readonly string[];
 }
+
+/** Most roles or groups a token may carry (as many as a command envelope's actor may hold). */
+const MAX_CLAIM_ITEMS = 200;
 
 type AuthenticatedRequest = Request & { actor?: EnvelopeActor };
 
 /**
  * Authenticates `Authorization: Bearer <JWT>` (HS256, secret `JWT_SECRET`) and attaches the actor
  * `{shortname: sub, roles, groups}`; effective roles (`logged_in`, group roles) are added by ticket-service
- * (TICKETS.md section 3). Refusals use Dmart's auth codes: 49 not authenticated, 47 invalid, 48 expired.
+ * (TICKETS.md section 3). Refusals use Dmart's auth codes (401): 49 not authenticated, 48 expired, 47 invalid,
+ * which includes a token without a numeric `exp`, one living longer than `JWT_MAX_LIFETIME_S` (`exp - iat`,
+ * and `exp - now`, so a token without `iat` cannot outlive it either), a `sub` that is not a shortname, and
+ * `roles`/`groups` that are present but not arrays of at most 200 shortnames (`null` or a string is refused,
+ * never read as "no roles").
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
-  constructor(private readonly jwt: JwtService) {}
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'JWT_MAX_LIFETIME_S'>,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -30,27 +48,40 @@ export class JwtAuthGuard implements CanActivate {
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       throw new DmartException({ type: 'auth', code: 49, message: 'not authenticated: send Authorization: Bearer <token>' });
     }
-    let claims: TokenClaims;
+    let claims: Record<string, unknown>;
     try {
-      claims = await this.jwt.verifyAsync<TokenClaims & object>(token);
+      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token);
     } catch (error) {
       if (error instanceof TokenExpiredError) throw new DmartException({ type: 'auth', code: 48, message: 'token expired' });
       throw new DmartException({ type: 'auth', code: 47, message: 'invalid token' });
     }
-    if (typeof claims.sub !== 'string' || !SHORTNAME.test(claims.sub)) {
-      throw new DmartException({ type: 'auth', code: 47, message: 'invalid token: sub must be a user shortname' });
-    }
-    request.actor = {
-      shortname: claims.sub,
-      roles: stringList(claims.roles),
-      groups: stringList(claims.groups),
-    };
+    request.actor = this.actorOf(claims);
     return true;
+  }
+
+  /** The actor of verified claims. @throws DmartException (401, code 47) naming the malformed claim */
+  private actorOf(claims: Record<string, unknown>): EnvelopeActor {
+    const invalid = (why: string) => new DmartException({ type: 'auth', code: 47, message: `invalid token: ${why}` });
+    const { sub, exp, iat } = claims;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp (expiry) is required');
+    if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw invalid('iat must be a number');
+    const max = this.config.JWT_MAX_LIFETIME_S;
+    const nowS = Date.now() / 1000;
+    if (exp - (typeof iat === 'number' ? iat : nowS) > max || exp - nowS > max) {
+      throw invalid(`its lifetime exceeds ${max} seconds`);
+    }
+    if (typeof sub !== 'string' || !SHORTNAME.test(sub)) throw invalid('sub must be a user shortname');
+    return { shortname: sub, roles: shortnames(claims['roles'], 'roles', invalid), groups: shortnames(claims['groups'], 'groups', invalid) };
   }
 }
 
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.length > 0) : [];
+/** A list claim: absent = `[]`; otherwise an array of at most 200 shortnames. */
+function shortnames(value: unknown, name: string, invalid: (why: string) => DmartException): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.length > MAX_CLAIM_ITEMS || !value.every((v) => typeof v === 'string' && SHORTNAME.test(v))) {
+    throw invalid(`${name} must be an array of at most ${MAX_CLAIM_ITEMS} shortnames`);
+  }
+  return value as string[];
 }
 
 /** The authenticated actor of the request (set by `JwtAuthGuard`). */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '@tickets/config';
 import type { CommandEnvelope, CommandResult, TopicNames } from '@tickets/contracts';
-import type { KafkaPublisher } from '@tickets/messaging';
+import { KafkaPublisher } from '@tickets/messaging';
 import { DmartException } from '../errors/dmart-exception';
 import { CommandBus, commandKey } from './command-bus';
 
@@ -85,6 +85,22 @@ describe('the command bus', () => {
     expect(error.getStatus()).toBe(503);
     expect(error.getResponse()).toMatchObject({ status: 'failed', error: { type: 'internal', code: 99 } });
     expect(error.dmartError.message).toMatch(/Kafka unavailable.*ECONNREFUSED/);
+  });
+
+  it('answers 503 at once, without waiting for the time-out, when the batching publisher queue is full', async () => {
+    // The real publisher on a producer whose batches never end: Kafka down while the client retries.
+    const producer = { sendBatch: () => new Promise<never>(() => undefined) };
+    const client = { connect: async () => producer, close: async () => undefined };
+    const publisher = new KafkaPublisher(client, { lingerMs: 0, batchMax: 1, batchMaxBytes: 1 << 20, queueMax: 2 });
+    const bus = busWith(publisher);
+    // The first command is in flight, the next two wait: the queue is full.
+    const waiting = [1, 2, 3].map((n) => failure(bus.send(envelope({ command_id: `c${n}` }))));
+    await sleep(1);
+    // A 504 would mean it waited for the time-out.
+    const error = await failure(bus.send(envelope({ command_id: 'c4' })));
+    expect(error.getStatus()).toBe(503);
+    expect(error.dmartError.message).toMatch(/could not be published: Kafka unavailable \(Kafka producer queue full/);
+    expect((await Promise.all(waiting)).map((e) => e.getStatus())).toEqual([504, 504, 504]);
   });
 
   it('leaves no rejection unobserved when the publish fails after the request timed out', async () => {

@@ -74,11 +74,11 @@ describe('the gateway at the edges of its HTTP API', () => {
     });
   });
 
-  it('answers a body over the JSON limit with 413 in Dmart envelope (code 422)', async () => {
-    const huge = { ...dmartRequest(space, 'create', { resource_type: 'ticket', shortname: 'auto', subpath: 'tickets' }), pad: 'x'.repeat(300_000) };
+  it('answers a body over the JSON limit with 413 in Dmart envelope (code 413)', async () => {
+    const huge = { ...dmartRequest(space, 'create', { resource_type: 'ticket', shortname: 'auto', subpath: 'tickets' }), pad: 'x'.repeat(1_100_000) };
     const refused = await call<any>('POST', '/managed/request', { token: alice, body: huge });
     expect(refused.status).toBe(413);
-    expect(refused.body).toMatchObject({ status: 'failed', error: { type: 'request', code: 422, message: expect.stringMatching(/^request body too large \(\d+ bytes; the limit is \d+ bytes\)$/) } });
+    expect(refused.body).toMatchObject({ status: 'failed', error: { type: 'request', code: 413, message: expect.stringMatching(/^request body too large \(\d+ bytes; the limit is \d+ bytes\)$/) } });
   });
 
   it('answers a body that is not JSON with 400 in Dmart envelope (code 422)', async () => {

@@ -29,12 +29,12 @@ function bodyParserError(status: number, type: string, message: string, extra: R
 describe('the error mapping', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('answers a body over the limit with 413 and code 422, naming the limit', () => {
+  it('answers a body over the limit with 413 and code 413, naming the limit', () => {
     const { status, body } = answer(bodyParserError(413, 'entity.too.large', 'request entity too large', { limit: 102400, length: 204800 }));
     expect(status).toBe(413);
     expect(body).toEqual({
       status: 'failed',
-      error: { type: 'request', code: 422, message: 'request body too large (204800 bytes; the limit is 102400 bytes)' },
+      error: { type: 'request', code: 413, message: 'request body too large (204800 bytes; the limit is 102400 bytes)' },
     });
   });
 
@@ -77,6 +77,11 @@ describe('the error mapping', () => {
       status: 503,
       body: { status: 'failed', error: { type: 'internal', code: 99, message: 'a data store is unreachable; retry later' } },
     });
+  });
+
+  it('answers 503 and code 99 while the text index of bare-word search is being built', () => {
+    const missing = Object.assign(new Error('text index required for $text query'), { name: 'MongoServerError', code: 27 });
+    expect(answer(missing)).toMatchObject({ status: 503, body: { error: { code: 99, message: expect.stringContaining('full-text search is not ready') } } });
   });
 
   it('answers anything else with 500 and code 99, without details', () => {

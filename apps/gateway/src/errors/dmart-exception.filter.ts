@@ -9,12 +9,12 @@ import { DmartException, httpStatusFor } from './dmart-exception';
  * `{"status": "failed", "error": {type, code, message, info?}}` (TICKETS.md section 6).
  * - DmartException: as is; DomainError: its code; HttpException (routing; Nest turns a body that is not
  *   JSON into a 400 BadRequestException): code 422 for 4xx request problems, the status kept;
- * - errors carrying a numeric `status` 400-499 (body-parser's others, e.g. `entity.too.large` 413,
- *   `encoding.unsupported` 415): that status with code 422;
+ * - errors carrying a numeric `status` 400-499 (body-parser's others, e.g. `encoding.unsupported` 415): that
+ *   status with code 422; `entity.too.large` (over `JSON_LIMITS.requestMaxBytes`): 413 with code 413;
  * - the health check's 503 (@nestjs/terminus `{status: 'error', info, error, details}`) passes unchanged, so
  *   it still names the dependency that is down;
- * - a store the request needed is unreachable (MongoDB/FerretDB, PostgreSQL): 503 with code 99, so clients
- *   retry instead of reporting a bug;
+ * - a store the request needed is unreachable (MongoDB, PostgreSQL), or the text index of bare-word search is
+ *   still being built: 503 with code 99, so clients retry instead of reporting a bug;
  * - anything else: 500 with code 99, details only in the log.
  */
 @Catch()
@@ -49,7 +49,11 @@ export class DmartExceptionFilter implements ExceptionFilter {
       return [status, { type: 'request', code: status < 500 ? 422 : 99, message }];
     }
     const clientError = requestError(exception);
-    if (clientError) return [clientError.status, { type: 'request', code: 422, message: clientError.message }];
+    if (clientError) return [clientError.status, { type: 'request', code: clientError.status === 413 ? 413 : 422, message: clientError.message }];
+    if (isTextIndexMissing(exception)) {
+      this.logger.warn({ err: exception }, 'the tickets text index is missing (projection-service creates it at start)');
+      return [503, { type: 'internal', code: 99, message: 'full-text search is not ready yet (its index is being built); retry later' }];
+    }
     if (isUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'a store is unreachable');
       return [503, { type: 'internal', code: 99, message: 'a data store is unreachable; retry later' }];
@@ -90,4 +94,14 @@ function isUnavailable(exception: unknown): boolean {
     (typeof name === 'string' && /^Mongo(ServerSelection|Network|NetworkTimeout|NotConnected|TopologyClosed)Error$/.test(name)) ||
     (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03'].includes(code))
   );
+}
+
+/**
+ * MongoDB's refusal of a `$text` search without a text index (code 27 IndexNotFound): the `tickets_text`
+ * index is built by the projection-service at start (docs/read-models.md, v2.1), so this is transient.
+ */
+function isTextIndexMissing(exception: unknown): boolean {
+  if (typeof exception !== 'object' || exception === null) return false;
+  const { name, code, message } = exception as { name?: unknown; code?: unknown; message?: unknown };
+  return name === 'MongoServerError' && code === 27 && typeof message === 'string' && /text index required/i.test(message);
 }

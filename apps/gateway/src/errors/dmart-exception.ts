@@ -17,6 +17,8 @@ export function httpStatusFor(code: number): number {
       return 404;
     case 409:
       return 409;
+    case 413: // request too large (a limit of command-envelope.limits.ts)
+      return 413;
     case 422:
       return 422;
     case 99:

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsArray,
   IsIn,
   IsObject,
   IsOptional,
@@ -17,8 +18,12 @@ import {
  * their combining marks such as diacritics), digits or `_`.
  */
 export const SHORTNAME = /^[\p{L}\p{M}\p{N}_]{1,64}$/u;
-/** Subpath rule: `/`-separated segments of letters (with marks), digits, `_` or `-`; slashes around are trimmed. */
-export const SUBPATH = /^\/*([\p{L}\p{M}\p{N}_-]+(\/+[\p{L}\p{M}\p{N}_-]+)*)?\/*$/u;
+/**
+ * Subpath rule: `/`-separated segments of letters (with marks), digits, `_` or `-`; slashes around are trimmed
+ * and repeated ones collapsed (TICKETS.md section 1). `` and `/` are the space root; slashes alone (`//`) are
+ * refused rather than read as the root. Same pattern as the envelope schema's `subpath`.
+ */
+export const SUBPATH = /^(\/?|\/*[\p{L}\p{M}\p{N}_-]+(\/+[\p{L}\p{M}\p{N}_-]+)*\/*)$/u;
 
 export const REQUEST_TYPES = ['create', 'update', 'patch', 'assign', 'delete', 'move'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
@@ -32,6 +37,7 @@ export class RecordDto {
   resource_type!: ResourceType;
 
   @ApiProperty({ example: 'auto', description: '1-64 letters, digits or _; `auto` lets the system pick one' })
+  @IsString()
   @Matches(SHORTNAME, { message: 'shortname must be 1-64 letters, digits or _' })
   shortname!: string;
 
@@ -49,12 +55,14 @@ export class RecordDto {
   @ApiPropertyOptional({ description: 'Accepted for Dmart compatibility and ignored' })
   @IsOptional()
   @IsString()
+  @MaxLength(64)
   branch_name?: string;
 }
 
 /** Body of `POST /managed/request` (Dmart's `Request`). */
 export class ManagedRequestDto {
   @ApiProperty({ example: 'damrt_data' })
+  @IsString()
   @Matches(SHORTNAME, { message: 'space_name must be 1-64 letters, digits or _' })
   space_name!: string;
 
@@ -63,6 +71,7 @@ export class ManagedRequestDto {
   request_type!: RequestType;
 
   @ApiProperty({ type: [RecordDto] })
+  @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })

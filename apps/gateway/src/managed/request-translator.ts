@@ -6,7 +6,7 @@ import {
   type EnvelopeActor,
 } from '@tickets/contracts';
 import { ValidationError, type ResourceKey } from '@tickets/domain';
-import { SHORTNAME, type RecordDto, type RequestType } from './managed-request.dto';
+import { SHORTNAME, SUBPATH, type RecordDto, type RequestType } from './managed-request.dto';
 
 /** The space where `group` resources live, as in Dmart (TICKETS.md section 3). */
 export const MANAGEMENT_SPACE = 'management';
@@ -83,15 +83,18 @@ export function translateRecord(
         case 'delete':
           return envelope('DeleteTicket', {});
         case 'move': {
+          // Refused, not coerced: `String(7)` would move the ticket to subpath "7".
+          const srcSubpath = subpathAttribute(attributes, 'src_subpath');
+          const destSubpath = subpathAttribute(attributes, 'dest_subpath');
           const from = {
-            subpath: normalizeSubpath(String(attributes['src_subpath'] ?? subpath)),
-            shortname: String(attributes['src_shortname'] ?? record.shortname),
+            subpath: srcSubpath === undefined ? subpath : normalizeSubpath(srcSubpath),
+            shortname: shortnameAttribute(attributes, 'src_shortname') ?? record.shortname,
           };
           const to = pick(
             {
-              space_name: attributes['dest_space_name'],
-              subpath: attributes['dest_subpath'] === undefined ? undefined : normalizeSubpath(String(attributes['dest_subpath'])),
-              shortname: attributes['dest_shortname'],
+              space_name: shortnameAttribute(attributes, 'dest_space_name'),
+              subpath: destSubpath === undefined ? undefined : normalizeSubpath(destSubpath),
+              shortname: shortnameAttribute(attributes, 'dest_shortname'),
             },
             ['space_name', 'subpath', 'shortname'],
           );
@@ -172,4 +175,28 @@ function pick(source: Record<string, unknown>, keys: readonly string[]): Record<
   const out: Record<string, unknown> = {};
   for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
   return out;
+}
+
+/**
+ * An optional subpath attribute, as given (not yet normalised).
+ * @throws ValidationError (422) when present and not a string matching `SUBPATH` (a number is not coerced)
+ */
+function subpathAttribute(attributes: Record<string, unknown>, name: string): string | undefined {
+  const value = attributes[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length > 512 || !SUBPATH.test(value)) {
+    throw new ValidationError(`'${name}' must be a subpath: /-separated names of letters, digits, _ or -`);
+  }
+  return value;
+}
+
+/**
+ * An optional shortname attribute.
+ * @throws ValidationError (422) when present and not a string matching `SHORTNAME`
+ */
+function shortnameAttribute(attributes: Record<string, unknown>, name: string): string | undefined {
+  const value = attributes[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !SHORTNAME.test(value)) throw new ValidationError(`'${name}' must be a shortname of 1-64 letters, digits or _`);
+  return value;
 }

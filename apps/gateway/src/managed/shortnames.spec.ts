@@ -30,12 +30,13 @@ describe('shortnames with Arabic diacritics (combining marks, as the domain allo
   });
 
   it('are accepted as the `sub` of a token', async () => {
-    const jwt = new JwtService({ secret: 'test-secret', signOptions: { algorithm: 'HS256' } });
+    const jwt = new JwtService({ secret: 'test-secret', signOptions: { algorithm: 'HS256', expiresIn: 3600 } });
+    const guard = new JwtAuthGuard(jwt, { JWT_MAX_LIFETIME_S: 86400 });
     const request: Record<string, any> = { headers: { authorization: `Bearer ${jwt.sign({ sub: WITH_DIACRITICS, roles: ['agent'] })}` } };
     const context = { switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
-    await expect(new JwtAuthGuard(jwt).canActivate(context)).resolves.toBe(true);
+    await expect(guard.canActivate(context)).resolves.toBe(true);
     expect(request['actor']).toEqual({ shortname: WITH_DIACRITICS, roles: ['agent'], groups: [] });
     request['headers'].authorization = `Bearer ${jwt.sign({ sub: 'not a shortname' })}`;
-    await expect(new JwtAuthGuard(jwt).canActivate(context)).rejects.toThrow(DmartException);
+    await expect(guard.canActivate(context)).rejects.toThrow(DmartException);
   });
 });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import {
   Allow,
   ArrayMaxSize,
@@ -168,6 +168,11 @@ const toList = ({ value }: { value: unknown }): unknown =>
     ? undefined
     : (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 const toBoolean = ({ value }: { value: unknown }): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+/**
+ * A query parameter of decimal digits -> that integer; anything else is left as is for `@IsInt` to refuse
+ * (`Number()` would read `''` as 0, `0x10` as 16, `1e3` as 1000).
+ */
+const toInteger = ({ value }: { value: unknown }): unknown => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value);
 
 /** Query of `GET /tickets`: the criteria of `POST /managed/query` plus cursor paging. */
 export class TicketListQueryDto {
@@ -223,7 +228,7 @@ export class TicketListQueryDto {
 
   @ApiPropertyOptional({ default: 20, maximum: MAX_LIST_LIMIT })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(MAX_LIST_LIMIT)
@@ -251,7 +256,7 @@ export class TicketListQueryDto {
 export class DashboardQueryDto {
   @ApiPropertyOptional({ default: 14, minimum: 1, maximum: MAX_SUMMARY_DAYS, description: 'Days of per_day' })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(toInteger)
   @IsInt()
   @Min(1)
   @Max(MAX_SUMMARY_DAYS)

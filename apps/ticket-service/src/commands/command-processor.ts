@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   checkCommandEnvelope,
+  toJsonText,
   normalizeSubpath,
   streamIds,
   type CommandEnvelope,
@@ -227,11 +228,7 @@ export class CommandProcessor {
   }
 
   private async deadLetter(value: unknown, message: MessageCoordinates, reason: string): Promise<void> {
-    const raw = Buffer.isBuffer(value)
-      ? value.toString('base64')
-      : typeof value === 'string'
-        ? value
-        : JSON.stringify(value);
+    const raw = Buffer.isBuffer(value) ? value.toString('base64') : typeof value === 'string' ? value : toJsonText(value); // any depth
     await this.publisher.publish(
       this.topics.commandsDlq,
       message.key ?? `${message.partition}:${message.offset}`,

@@ -20,7 +20,12 @@ function keysOf(value: unknown, out: string[] = []): string[] {
   }
   return out;
 }
-const OPERATORS = new Set(['$and', '$or', '$nor', '$in', '$gt', '$gte', '$lt', '$lte', '$exists', '$ne', '$regex', '$options']);
+const OPERATORS = new Set([
+  '$and', '$or', '$nor', '$in', '$gt', '$gte', '$lt', '$lte', '$exists', '$ne', '$regex', '$options',
+  '$text', '$search', '$caseSensitive', '$diacriticSensitive',
+]);
+const text = (search: string) => ({ $text: { $search: search, $caseSensitive: false, $diacriticSensitive: false } });
+const anyTextAttribute = (regex: string) => ({ $or: TEXT_SEARCH_PATHS.map((path) => ({ [path]: { $regex: regex, $options: 'i' } })) });
 
 describe('searchFilter', () => {
   describe('typed attributes', () => {
@@ -105,9 +110,30 @@ describe('searchFilter', () => {
   });
 
   describe('bare words', () => {
-    it('look for the text in every text attribute, any case, with regex metacharacters escaped', () => {
-      const { filter } = filterOf('a.b+c?');
-      expect(filter).toEqual({ $or: TEXT_SEARCH_PATHS.map((path) => ({ [path]: { $regex: 'a\\.b\\+c\\?', $options: 'i' } })) });
+    it('are one $text search of quoted phrases, all required, with the field terms beside it', () => {
+      expect(filterOf('printer broken').filter).toEqual(text('"printer" "broken"'));
+      expect(filterOf('"paper jam" -spam @state:new').filter).toEqual({ $and: [text('"paper jam" -"spam"'), { state: 'new' }] });
+      expect(filterOf('a.b+c?').filter).toEqual(text('"a.b+c?"'));
+    });
+
+    it('take alternative words as any of them', () => {
+      expect(filterOf('printer | scanner').filter).toEqual(text('printer scanner'));
+      expect(filterOf('(printer) (scanner)').filter).toEqual(text('printer scanner'));
+    });
+
+    it('cannot end a phrase or start a negation: quotes are removed from the user\'s text', () => {
+      expect(filterOf('\\"a\\" -b').filter).toEqual(text('"a" -"b"'));
+      expect(filterOf('"x\\" -\\"y"').filter).toEqual(text('"x  - y"'));
+    });
+
+    it('fall back to "contains" in the text attributes where $text cannot express them', () => {
+      expect(filterOf('prin*').filter).toEqual(anyTextAttribute('prin.*'));
+      expect(filterOf('-spam').filter).toEqual({ $nor: [anyTextAttribute('spam')] });
+      expect(filterOf('(printer @tags:vip) (scanner)').filter).toEqual({
+        $or: [{ $and: [anyTextAttribute('printer'), { tags: 'vip' }] }, anyTextAttribute('scanner')],
+      });
+      expect(filterOf('printer | @tags:vip').filter).toEqual({ $or: [anyTextAttribute('printer'), { tags: 'vip' }] });
+      expect(filterOf('"(("').filter).toEqual(anyTextAttribute('\\(\\('));
     });
   });
 

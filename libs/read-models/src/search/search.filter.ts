@@ -1,18 +1,25 @@
-import type { Comparison, FieldPredicate, SearchNode, SearchPattern, ValueTest } from './search.ast';
+import type { Comparison, FieldPredicate, SearchNode, SearchPattern, TextTerm, ValueTest } from './search.ast';
 import { resolveTicketField, type FieldKind, type ResolvedField } from './ticket-fields';
 
 /**
  * Turns a search tree (search.ast.ts) into a MongoDB filter on the stored `tickets` shape (docs/read-models.md,
- * v1). The filter is built only from these operators, all supported by FerretDB v1: `$and`, `$or`, `$nor`,
- * `$in`, `$gt`, `$gte`, `$lt`, `$lte`, `$exists`, `$ne`, `$regex` + `$options: 'i'`. Keys are only whitelisted
- * paths (ticket-fields.ts); user text only ever appears as a value: a string, number, boolean or date to compare
- * with, or the source of a `$regex` in which every regex metacharacter of the user's text is escaped and
- * whose wildcards and length are bounded (search.parser.ts `SEARCH_LIMITS`).
+ * v1). The filter is built only from these operators: `$and`, `$or`, `$nor`, `$in`, `$gt`, `$gte`, `$lt`, `$lte`,
+ * `$exists`, `$ne`, `$regex` + `$options: 'i'`, and `$text` (with `$search`, `$caseSensitive`,
+ * `$diacriticSensitive`) on the tickets' text index (tickets/ticket.schema.ts). Keys are only whitelisted paths
+ * (ticket-fields.ts); user text only ever appears as a value: a string, number, boolean or date to compare
+ * with, the source of a `$regex` in which every regex metacharacter of the user's text is escaped and whose
+ * wildcards and length are bounded (search.parser.ts `SEARCH_LIMITS`), or a quoted phrase of a `$text` search
+ * from which every `"` was removed (so it can neither end its phrase nor start a negation).
  *
  * Semantics (docs/query-api.md; Dmart's SQL mode where it has one):
  * - unknown fields are ignored (the term drops out, as in Dmart) and listed in `ignored_fields`;
  * - negation (`-@f:v`, `@f:!v`) also matches tickets without the field;
- * - a bare word matches when one of the text attributes ({@link TEXT_SEARCH_PATHS}) contains it, any case.
+ * - bare words and phrases of the top-level conjunction (`printer broken`, `"paper jam" -spam`), or one group
+ *   of alternative words (`printer | scanner`), are one `$text` search: whole words, any case, any diacritics,
+ *   in every text of the ticket (payload body included; {@link fullTextFilter});
+ * - a bare word MongoDB's `$text` cannot express (a wildcard `prin*`, a word inside a group or a negated
+ *   group, a negation without a positive word beside it, a second group of alternatives) matches when one of
+ *   the text attributes ({@link TEXT_SEARCH_PATHS}) contains it, any case.
  */
 
 /** A MongoDB filter document (plain JSON-like object; keys are whitelisted paths or the operators above). */
@@ -25,9 +32,9 @@ export interface SearchFilter {
 }
 
 /**
- * Stored paths a bare word is looked for in (case-insensitive "contains"). The payload body is not among them:
- * MongoDB cannot search the values of unknown keys without a text index, which FerretDB v1 lacks; use
- * `@payload.body.<key>:*word*` instead.
+ * Stored paths a bare word is looked for in (case-insensitive "contains") where `$text` cannot take it (see the
+ * module doc): the ticket's own text attributes. The payload body's values are under unknown keys, which only
+ * the text index reaches; for them use `@payload.body.<key>:*word*`.
  */
 export const TEXT_SEARCH_PATHS: readonly string[] = [
   'shortname',
@@ -59,8 +66,54 @@ export const MATCH_NOTHING: MongoFilter = Object.freeze({ _id: { $in: [] } });
  */
 export function searchFilter(root: SearchNode | null): SearchFilter {
   const ignored: string[] = [];
-  const filter = root ? nodeFilter(root, ignored) : null;
+  if (!root) return { filter: {}, ignored_fields: [] };
+  const { text, rest } = fullTextFilter(root);
+  const filter = combine('$and', [text, ...rest.map((node) => nodeFilter(node, ignored))]);
   return { filter: filter ?? {}, ignored_fields: [...new Set(ignored)] };
+}
+
+/**
+ * The one `$text` filter a search may hold (MongoDB allows one, at the top level or in a top-level `$and`,
+ * never under `$or`/`$nor`), taken from the top-level conjunction of `root`, and the nodes left for
+ * {@link nodeFilter}:
+ * - its bare words and phrases become quoted phrases, all required (`"printer" "broken"`); its negated ones
+ *   (`-spam`) become negated phrases, but only beside a positive one (`$text` cannot only exclude);
+ * - without such a word, its first group of alternatives that are all plain words (`printer | scanner`)
+ *   becomes unquoted words, any of which matches (with the negations, if any).
+ * Only words holding a letter or digit qualify (`$text` ignores the rest). Pure.
+ */
+export function fullTextFilter(root: SearchNode): { text: MongoFilter | null; rest: SearchNode[] } {
+  const items = root.kind === 'and' ? [...root.items] : [root];
+  const isPhrase = (node: SearchNode): node is TextTerm => node.kind === 'text' && textPhrase(node.pattern) !== null;
+  const positive = items.filter(isPhrase);
+  const negative = items.filter((node) => node.kind === 'not' && isPhrase(node.operand));
+  const negations = negative.map((node) => `-"${textPhrase(((node as { operand: TextTerm }).operand).pattern)}"`);
+  if (positive.length > 0) {
+    const phrases = positive.map((node) => `"${textPhrase(node.pattern)}"`);
+    return { text: textSearch([...phrases, ...negations]), rest: items.filter((node) => !positive.includes(node as TextTerm) && !negative.includes(node)) };
+  }
+  const words = items.find(
+    (node) => node.kind === 'or' && node.alternatives.every((alt) => alt.kind === 'text' && alt.pattern.kind === 'exact' && PLAIN_WORD.test(alt.pattern.text)),
+  );
+  if (words?.kind === 'or') {
+    const alternatives = words.alternatives.map((alt) => (alt as TextTerm).pattern as { text: string }).map((p) => p.text);
+    return { text: textSearch([...alternatives, ...negations]), rest: items.filter((node) => node !== words && !negative.includes(node)) };
+  }
+  return { text: null, rest: items };
+}
+
+/** A word `$text` reads as one term when unquoted: letters (with marks), digits, `_`. */
+const PLAIN_WORD = /^[\p{L}\p{M}\p{N}_]+$/u;
+
+/** The phrase of an exact pattern for `$text` (every `"` removed), or `null` when `$text` cannot search it. */
+function textPhrase(pattern: SearchPattern): string | null {
+  if (pattern.kind !== 'exact') return null;
+  const phrase = pattern.text.replaceAll('"', ' ').trim();
+  return /[\p{L}\p{N}]/u.test(phrase) ? phrase : null;
+}
+
+function textSearch(terms: readonly string[]): MongoFilter {
+  return { $text: { $search: terms.join(' '), $caseSensitive: false, $diacriticSensitive: false } };
 }
 
 /** `null` = the node drops out (it named only unknown fields). */
@@ -290,8 +343,8 @@ export function regexSource(pattern: SearchPattern, anchored: boolean): string {
 }
 
 /**
- * Escapes every regex metacharacter outside a character class (`\ ^ $ . * + ? ( ) [ ] { } |`); MongoDB's PCRE,
- * FerretDB's Go RE2 and ECMAScript agree on these escapes. Pure.
+ * Escapes every regex metacharacter outside a character class (`\ ^ $ . * + ? ( ) [ ] { } |`); MongoDB's PCRE
+ * and ECMAScript agree on these escapes. Pure.
  */
 export function escapeRegex(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');

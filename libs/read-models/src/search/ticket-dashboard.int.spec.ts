@@ -6,7 +6,7 @@ import { TicketsReadModel } from '../tickets/tickets.read-model';
 import { summarizeCounters, TicketDashboard, type OpenClosed, type TicketCounterSummary } from './ticket-dashboard';
 
 /**
- * Dashboard reads against a real MongoDB-compatible server (FerretDB v1 on the test machines). A random mix of
+ * Dashboard reads against a real MongoDB server (mongod on the test machines). A random mix of
  * commands goes through the domain's decider and the real projection; then the incrementally kept counters
  * (`type: counters`, the summary's counters) must equal a recount from scratch (count queries per value) and
  * the domain's own fold of every stream, also after a full replay; the summary's ages and per-day figures must

@@ -1,3 +1,4 @@
+import { USER_JSON_MAX_DEPTH } from '@tickets/contracts';
 import type { ResourceKey } from '@tickets/domain';
 import { agent, TicketCommandLog } from '../history/testing/ticket-command-log';
 import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-db';
@@ -6,8 +7,8 @@ import { TicketSearch } from './ticket-search';
 import type { TicketCriteria } from './ticket-query';
 
 /**
- * Dmart's search syntax against a seeded data set in a real MongoDB-compatible server (FerretDB v1 on the
- * test machines): a table of queries and the tickets each must return, injection attempts included, then the
+ * Dmart's search syntax against a seeded data set in a real MongoDB server (mongod on the test
+ * machines): a table of queries and the tickets each must return, injection attempts included, then the
  * Dmart query criteria, sorting and paging, and cursor pagination. The tickets are made by commands through
  * the domain's decider and the real projection.
  */
@@ -49,7 +50,7 @@ function seed(): TicketCommandLog {
 
   create(key('t4', 'sales'), '2025-03-15T10:00:00.000Z', {
     tags: ['vip'],
-    payload: { content_type: 'json', body: { priority: 2, items: [{ sku: 'A1' }, { sku: 'B2' }] } },
+    payload: { content_type: 'json', body: { priority: 2, items: [{ sku: 'A1' }, { sku: 'B2' }], notes: [['Toner cartridge empty on floor two']] } },
   });
 
   create(key('t5'), '2025-04-28T10:00:00.000Z', {
@@ -65,7 +66,13 @@ function seed(): TicketCommandLog {
 
   create(key('t7', 'support', 'globex'), '2025-01-05T10:00:00.000Z', { tags: ['printer', 'vip'] });
 
-  create(key('t8', 'supportive'), '2025-04-01T10:00:00.000Z');
+  // `language` is the text index's default language override: a user's key of that name must stay data.
+  create(key('t8', 'supportive'), '2025-04-01T10:00:00.000Z', { payload: { content_type: 'json', body: { language: 'klingon', greeting: 'Qaplaʼ' } } });
+
+  // User JSON at the deepest the edges accept (32 levels of arrays in arrays), stored encoded.
+  let deep: unknown = ['bottom word'];
+  for (let level = 1; level < USER_JSON_MAX_DEPTH; level++) deep = [deep];
+  create(key('d1', 'support', 'deep'), '2025-01-01T10:00:00.000Z', { payload: { content_type: 'json', body: { deep } } });
 
   create(key('t9', 'support'), '2025-04-29T10:00:00.000Z', { collaborators: { approve: 'dave', '$escalate.now': 'erin' } });
   return log;
@@ -140,8 +147,30 @@ describe('ticket search (real MongoDB-compatible server)', () => {
       ['printer', ['t1']],
       ['PRINT*', ['t1']],
       ['الطابعة', ['t1']],
+      ['الطابعه', []],
       ['"(urgent)"', ['t5']],
       ['-printer @tags:vip', ['t4']],
+      // bare words: one $text search on the text index, payload body included (in arrays in arrays too)
+      ['printer broken', ['t1']],
+      ['Printer BROKEN', ['t1']],
+      ['printer network', []],
+      ['printer | network', ['t1', 't2']],
+      ['hardware', ['t1']],
+      ['software', ['t3']],
+      ['toner', ['t4']],
+      ['TONER cartridge', ['t4']],
+      ['"cartridge empty"', ['t4']],
+      ['"empty cartridge"', []],
+      ['toner -floor', []],
+      ['toner -network', ['t4']],
+      ['toner @state:new', ['t4']],
+      ['toner @state:closed', []],
+      ['toner @payload.body.priority:>1', ['t4']],
+      ['cartridge -"floor two"', []],
+      ['qaplaʼ', ['t8']],
+      ['klingon', ['t8']],
+      ['print', []],
+      ['support', ALL],
       ['(@state:new @tags:vip) (@state:rejected)', ['t3', 't4']],
       ['@state:new | @is_open:false', ['t3', 't4', 't5', 't8', 't9']],
       ['(@subpath:support (@state:in_progress | @state:rejected))', ['t1', 't3']],
@@ -170,6 +199,10 @@ describe('ticket search (real MongoDB-compatible server)', () => {
       ['@state:{"$gt":""}', []],
       ['{"$gt": ""}', []],
       ['$where', []],
+      ['x', ['t1']],
+      ['"x\\" -\\"x"', []],
+      ['\\"printer', ['t1']],
+      ['printer -"', ['t1']],
       ['@shortname:.*', []],
       ['@shortname:"(a+)+$"', []],
       ['@shortname:*a*a*a*', []],
@@ -241,6 +274,26 @@ describe('ticket search (real MongoDB-compatible server)', () => {
       expect(t1.payload?.body).toMatchObject({ $where: 'x' });
       const [t9] = (await search.search({ space_name: 'acme', search: '@shortname:t9' })).documents;
       expect(t9.collaborators).toEqual({ approve: 'dave', '$escalate.now': 'erin' });
+    });
+  });
+
+  describe('full-text search (the tickets\' text index)', () => {
+    it('stores user JSON at the deepest the edges accept, and finds its words', async () => {
+      const [d1] = (await search.search({ space_name: 'deep', search: 'bottom' })).documents;
+      expect(d1?.shortname).toBe('d1');
+      let level = (d1.payload?.body as { deep: unknown }).deep;
+      let depth = 0;
+      for (; Array.isArray(level); depth++) level = level[0];
+      expect([depth, level]).toEqual([USER_JSON_MAX_DEPTH, 'bottom word']);
+    });
+
+    it('combines with the query criteria, counts, and pages with a cursor', async () => {
+      expect(await shortnames({ search: 'printer | network', subpath: 'support/l2' })).toEqual(['t2']);
+      expect(await shortnames({ search: 'support', filter_tags: ['vip'] })).toEqual(['t1', 't4']);
+      expect((await search.search({ space_name: 'acme', search: 'toner' })).total).toBe(1);
+      const first = await search.list({ space_name: 'acme', search: 'support' }, { limit: 4 });
+      const second = await search.list({ space_name: 'acme', search: 'support' }, { limit: 4, cursor: first.next_cursor! });
+      expect([...first.documents, ...second.documents].map((d) => d.shortname)).toEqual(['t9', 't5', 't8', 't4', 't3', 't2', 't1']);
     });
   });
 

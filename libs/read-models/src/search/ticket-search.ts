@@ -60,7 +60,8 @@ export const MAX_LIST_LIMIT = 1000;
 /**
  * Ticket queries on the `tickets` read model, through {@link TicketsReadModel}'s `find`/`count` (which return
  * decoded live documents, whichever collection is live): Dmart-style offset pages with a total, and
- * cursor-paginated lists on (created_at, _id) for dashboards and tools. Runs on FerretDB v1.
+ * cursor-paginated lists on (created_at, _id) for dashboards and tools. Bare words of a search use the
+ * tickets' text index (`$text`; search.filter.ts), which `TicketsReadModel.ensureIndexes` creates.
  */
 export class TicketSearch {
   constructor(private readonly tickets: TicketsReadModel) {}

@@ -92,8 +92,7 @@ const commentSchema = new Schema(
 
 /**
  * Mongoose schema of `tickets` (v1). It documents the shape and declares the indexes; writes go through the
- * native collection with exact documents (ticket-details.projection.ts). Only plain single-field and compound
- * indexes: FerretDB v1 has no TTL or partial indexes (ARCHITECTURE.md "Read models").
+ * native collection with exact documents (ticket-details.projection.ts).
  */
 export const ticketSchema = new Schema(
   {
@@ -149,3 +148,12 @@ ticketSchema.index({ created_at: 1 });
 // Dashboards: open tickets by age, closed per day.
 ticketSchema.index({ space_name: 1, is_open: 1, created_at: 1 });
 ticketSchema.index({ space_name: 1, closed_at: 1 });
+/**
+ * Full-text search of bare words (search/search.filter.ts `$text`): every string value of the document,
+ * payload body included, since its keys are the users' own (a wildcard text index; MongoDB has no text index
+ * on a sub-document's unknown keys). `default_language: 'none'`: no stemming or stop words, so Arabic, Kurdish
+ * and English words are matched alike, as written. `language_override` names a key no stored document can
+ * hold (user keys starting with `%` are stored as `%25...`, user-data.codec.ts): with the default
+ * (`language`), a payload body `{"language": "klingon"}` would make the document unstorable.
+ */
+ticketSchema.index({ '$**': 'text' }, { name: 'tickets_text', default_language: 'none', language_override: '%language' });

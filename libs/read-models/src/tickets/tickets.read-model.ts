@@ -71,7 +71,7 @@ export class TicketsReadModel {
     return this.modelsOf(await this.source.current());
   }
 
-  /** Creates the collections' indexes (idempotent; plain indexes only, FerretDB v1 compatible). */
+  /** Creates the collections' indexes (idempotent), the text index of bare-word search included. */
   async ensureIndexes(): Promise<void> {
     const { tickets, counters } = await this.live();
     await tickets.createIndexes();
