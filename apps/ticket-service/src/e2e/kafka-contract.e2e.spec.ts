@@ -88,11 +88,16 @@ describe('commands published straight to Kafka', () => {
       const create = envelope('CreateTicket', key('big_1'), { workflow_shortname: 'support', payload: { content_type: 'json', body: {} } });
       await kafka.publish(create);
       await kafka.resultsFor(create.command_id);
-      const chunk = 'x'.repeat(300 * 1024);
-      const first = envelope('PatchTicket', key('big_1'), { payload: { body: { a: chunk } } });
-      const second = envelope('PatchTicket', key('big_1'), { payload: { body: { b: chunk } } });
+      // Each command stays within the envelope limits (256 KiB, strings of 32 K); the third would take the ticket
+      // past 512 KiB.
+      const chunk = (tag: string) => Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`${tag}${i}`, 'x'.repeat(30 * 1024)]));
+      const zeroth = envelope('PatchTicket', key('big_1'), { payload: { body: { z: chunk('z') } } });
+      const first = envelope('PatchTicket', key('big_1'), { payload: { body: { a: chunk('a') } } });
+      const second = envelope('PatchTicket', key('big_1'), { payload: { body: { b: chunk('b') } } });
+      await kafka.publish(zeroth);
       await kafka.publish(first);
       await kafka.publish(second);
+      expect((await kafka.resultsFor(zeroth.command_id))[0]?.status).toBe('succeeded');
       expect((await kafka.resultsFor(first.command_id))[0]?.status).toBe('succeeded');
       const [refused] = await kafka.resultsFor(second.command_id);
       expect(refused).toMatchObject({ status: 'rejected', error: { code: 422 } });
