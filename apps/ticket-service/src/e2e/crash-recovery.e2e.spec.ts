@@ -112,5 +112,5 @@ describe('ticket-service killed and stopped under load', () => {
       const events = await store.readStream(streamIds.ticket({ space_name: space, subpath: 'tickets', shortname: `t${i}` }));
       expect(events.map((e) => e.type)).toEqual(['TicketCreated', 'TicketProgressed']);
     }
-  });
+  }, 180_000); // three service starts and 300 sequential publishes on a shared 2-core box
 });

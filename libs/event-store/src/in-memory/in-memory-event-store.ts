@@ -1,4 +1,4 @@
-import { assertAppendable, DuplicateEventIdError } from '../event-store.errors';
+import { assertAppendable, DuplicateEventIdError, settleAppend } from '../event-store.errors';
 import {
   ExpectedRevisionConflictError,
   type AppendOutcome,
@@ -81,30 +81,19 @@ export class InMemoryEventStore implements EventStore {
     return { next_expected_revision: last.revision, position: last.position };
   }
 
-  /** See {@link EventStore.appendMany}: each request in order, settled on its own. */
+  /** See {@link EventStore.appendMany}: each request appended in turn (atomic each, as `append`). */
   async appendMany(requests: readonly AppendRequest[]): Promise<AppendOutcome[]> {
     const outcomes: AppendOutcome[] = [];
     for (const request of requests) {
-      try {
-        outcomes.push({
-          ok: true,
-          result: await this.append(request.stream_id, request.events, request.expected),
-        });
-      } catch (error) {
-        outcomes.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
-      }
+      outcomes.push(await settleAppend(this.append(request.stream_id, request.events, request.expected)));
     }
     return outcomes;
   }
 
-  /** See {@link EventStore.readStreams}. */
-  async readStreams(
-    streamIds: readonly string[],
-    options: ReadStreamsOptions = {},
-  ): Promise<Map<string, RecordedEvent[]>> {
-    const found = new Map<string, RecordedEvent[]>();
-    for (const id of streamIds) found.set(id, await this.readStream(id, { max_count: options.max_count }));
-    return found;
+  async readStreams(streamIds: readonly string[], options: ReadStreamsOptions = {}): Promise<Map<string, RecordedEvent[]>> {
+    const streams = new Map<string, RecordedEvent[]>();
+    for (const id of streamIds) streams.set(id, await this.readStream(id, { max_count: options.max_count }));
+    return streams;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
