@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nest
 import { randomUUID } from 'node:crypto';
 import { normalizeSubpath, resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
-import { TicketsReadModel, type CommentRecord } from '@tickets/read-models';
+import { TicketsReadModel } from '@tickets/read-models';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { CommandBus } from '../commands/command-bus';
 import { commandIdFor, IDEMPOTENCY_KEY_DOC, parseIdempotencyKey } from '../commands/idempotency';
@@ -91,8 +91,11 @@ export class ManagedController {
       );
     }
     if (!doc) throw new NotFoundError(`ticket ${resourcePath(key)} not found`);
-    const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload !== 'false' });
-    return retrieveAttachments === 'true' ? { ...view, attachments: commentAttachments(doc.comments ?? []) } : view;
+    // Dmart clients send Python's `True`/`False` (pydmart) as well as `true`/`false`.
+    const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload?.toLowerCase() !== 'false' });
+    if (!isTrue(retrieveAttachments)) return view;
+    const { attachments } = this.tickets.toTicketView(doc, { retrieveAttachments: true });
+    return attachments ? { ...view, attachments } : view;
   }
 
   private async runRecord(
@@ -159,20 +162,7 @@ export function toDmartRecord(record: Pick<RecordDto, 'resource_type' | 'shortna
   };
 }
 
-/** Comments as Dmart lists a ticket's attachments (`retrieve_attachments`): `{comment: [Record...]}`. */
-function commentAttachments(comments: readonly CommentRecord[]): Record<string, unknown> {
-  if (comments.length === 0) return {};
-  return {
-    comment: comments.map((c) => ({
-      resource_type: 'comment',
-      uuid: c.uuid,
-      shortname: c.shortname,
-      attributes: {
-        owner_shortname: c.author,
-        created_at: new Date(c.created_at).toISOString(),
-        state: c.state,
-        payload: { content_type: 'comment', body: c.body },
-      },
-    })),
-  };
+/** A boolean query parameter as Dmart's clients send it: `true` or Python's `True`. */
+function isTrue(value: string | undefined): boolean {
+  return value?.toLowerCase() === 'true';
 }

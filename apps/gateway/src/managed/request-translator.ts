@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  commentText,
   normalizeSubpath,
   type CommandEnvelope,
   type CommandType,
@@ -118,7 +119,8 @@ export function translateRecord(
       if (!ticketShortname || segments.length === 0) {
         throw new ValidationError('a comment lives at <ticket subpath>/<ticket shortname>');
       }
-      const text = typeof body === 'string' ? body : (attributes['body'] ?? body);
+      // Plain text, Dmart's `{body, state}` payload, or a top-level `attributes.body` (older clients).
+      const text = commentText(typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body']);
       return envelope(
         'AddComment',
         { shortname: record.shortname, body: text },
