@@ -13,6 +13,7 @@ import { kafkaServer, onTopic } from '@tickets/messaging';
 import { CommandBus } from './commands/command-bus';
 import { DmartExceptionFilter } from './errors/dmart-exception.filter';
 import { GatewayModule } from './gateway.module';
+import { AdminBootstrap } from './users/admin-bootstrap';
 
 /**
  * Starts the gateway: HTTP on `BIND_HOST:GATEWAY_PORT`, OpenAPI UI at `/docs` (JSON at `/docs-json`), and a
@@ -64,6 +65,7 @@ async function bootstrap(): Promise<void> {
     });
   });
   await app.listen(config.GATEWAY_PORT, config.BIND_HOST);
+  await app.get(AdminBootstrap).run();
 }
 
 interface FlatError {

@@ -19,7 +19,10 @@ export interface CommentSource {
  * `subpath/shortname` (where Dmart keeps a ticket's attachments). Dmart's progress endpoint and its web client
  * write comments with that payload; instants are ISO-8601.
  */
-export function commentRecord(comment: CommentSource, ticket: { readonly subpath: string; readonly shortname: string }) {
+export function commentRecord(
+  comment: CommentSource,
+  ticket: { readonly subpath: string; readonly shortname: string },
+) {
   const createdAt = new Date(comment.created_at).toISOString();
   return {
     resource_type: 'comment' as const,
@@ -47,6 +50,7 @@ export type CommentRecordView = ReturnType<typeof commentRecord>;
  */
 export function commentText(body: unknown): unknown {
   if (typeof body === 'string') return body;
-  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'body' in body) return (body as { body: unknown }).body;
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'body' in body)
+    return (body as { body: unknown }).body;
   return body;
 }

@@ -6,7 +6,7 @@ import {
   type CommandType,
   type EnvelopeActor,
 } from '@tickets/contracts';
-import { ValidationError, type ResourceKey } from '@tickets/domain';
+import { USERS_SUBPATH, ValidationError, type ResourceKey } from '@tickets/domain';
 import { SHORTNAME, type RecordDto, type RequestType } from './managed-request.dto';
 
 /** The space where `group` resources live, as in Dmart (TICKETS.md section 3). */
@@ -41,7 +41,10 @@ const CREATE_ATTRIBUTES = [
  * - `content` at `workflows`: create/update -> DefineWorkflow (`attributes.payload.body` is the workflow);
  * - `schema`: create/update -> DefineSchema (`attributes.payload.body` is the JSON Schema);
  * - `group` (in the `management` space): create/update -> DefineGroup (`attributes.roles`);
- * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket;
+ * - `user` (in the `management` space, subpath `users`): create/update -> DefineUser (roles, groups, is_active,
+ *   displayname, email, msisdn; the password only as `options.passwordHash`), delete -> DeleteUser;
+ * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket (`payload.body`
+ *   plain text or Dmart's `{body, state}`);
  * - `space`, `folder`: create answers success and changes nothing (spaces and subpaths need no set-up).
  * Shapes of attributes are validated by ticket-service against the envelope's JSON Schema, once.
  * @param commandId the command's id (derived from an Idempotency-Key); random when absent
@@ -54,15 +57,30 @@ export function translateRecord(
   actor: EnvelopeActor,
   correlationId: string,
   commandId?: string,
+  /** `passwordHash`: the hash of a `user` record's `attributes.password`, made by the caller (async work). */
+  options: { readonly passwordHash?: string } = {},
 ): RecordAction {
   const attributes = record.attributes ?? {};
   const subpath = normalizeSubpath(record.subpath);
-  const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => ({
+  const envelope = (
+    type: CommandType,
+    payload: Record<string, unknown>,
+    key = { subpath, shortname: record.shortname },
+  ): RecordAction => ({
     kind: 'command',
-    envelope: buildEnvelope(type, { space_name: spaceName, ...key }, actor, payload, correlationId, commandId),
+    envelope: buildEnvelope(
+      type,
+      { space_name: spaceName, ...key },
+      actor,
+      payload,
+      correlationId,
+      commandId,
+    ),
   });
   const unsupported = () =>
-    new ValidationError(`request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`);
+    new ValidationError(
+      `request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`,
+    );
   const body = (attributes['payload'] as { body?: unknown } | undefined)?.body;
   const mode = requestType === 'create' ? 'create' : 'update';
 
@@ -70,7 +88,10 @@ export function translateRecord(
     case 'space':
     case 'folder':
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
-      return { kind: 'noop', record: { resource_type: record.resource_type, shortname: record.shortname, subpath, attributes: {} } };
+      return {
+        kind: 'noop',
+        record: { resource_type: record.resource_type, shortname: record.shortname, subpath, attributes: {} },
+      };
     case 'ticket':
       switch (requestType) {
         case 'create':
@@ -91,7 +112,10 @@ export function translateRecord(
           const to = pick(
             {
               space_name: attributes['dest_space_name'],
-              subpath: attributes['dest_subpath'] === undefined ? undefined : normalizeSubpath(String(attributes['dest_subpath'])),
+              subpath:
+                attributes['dest_subpath'] === undefined
+                  ? undefined
+                  : normalizeSubpath(String(attributes['dest_subpath'])),
               shortname: attributes['dest_shortname'],
             },
             ['space_name', 'subpath', 'shortname'],
@@ -102,7 +126,9 @@ export function translateRecord(
       throw unsupported();
     case 'content':
       if (subpath !== WORKFLOWS_SUBPATH || (requestType !== 'create' && requestType !== 'update')) {
-        throw new ValidationError(`content records are supported at subpath '${WORKFLOWS_SUBPATH}' (workflow definitions), with create or update`);
+        throw new ValidationError(
+          `content records are supported at subpath '${WORKFLOWS_SUBPATH}' (workflow definitions), with create or update`,
+        );
       }
       return envelope('DefineWorkflow', { mode, body, ...pick(attributes, ['displayname', 'description']) });
     case 'schema':
@@ -110,8 +136,25 @@ export function translateRecord(
       return envelope('DefineSchema', { mode, schema: body });
     case 'group':
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
-      if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
+      if (spaceName !== MANAGEMENT_SPACE)
+        throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
       return envelope('DefineGroup', { mode, roles: attributes['roles'] });
+    case 'user': {
+      if (spaceName !== MANAGEMENT_SPACE)
+        throw new ValidationError(`users live in the '${MANAGEMENT_SPACE}' space`);
+      const key = { subpath: USERS_SUBPATH, shortname: record.shortname };
+      if (requestType === 'delete') return envelope('DeleteUser', {}, key);
+      if (requestType !== 'create' && requestType !== 'update') throw unsupported();
+      const changes = pick(attributes, ['roles', 'groups', 'is_active', 'displayname', 'email', 'msisdn']);
+      return envelope(
+        'DefineUser',
+        {
+          mode,
+          changes: { ...changes, ...(options.passwordHash ? { password_hash: options.passwordHash } : {}) },
+        },
+        key,
+      );
+    }
     case 'comment': {
       if (requestType !== 'create') throw unsupported();
       const segments = subpath.split('/');
@@ -120,7 +163,9 @@ export function translateRecord(
         throw new ValidationError('a comment lives at <ticket subpath>/<ticket shortname>');
       }
       // Plain text, Dmart's `{body, state}` payload, or a top-level `attributes.body` (older clients).
-      const text = commentText(typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body']);
+      const text = commentText(
+        typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body'],
+      );
       return envelope(
         'AddComment',
         { shortname: record.shortname, body: text },
@@ -165,7 +210,9 @@ export function parseTicketPath(space: string, path: readonly string[] | string)
   const segments = (typeof path === 'string' ? path.split('/') : [...path]).filter(Boolean);
   const shortname = segments.pop();
   if (!shortname || !SHORTNAME.test(shortname) || !SHORTNAME.test(space)) {
-    throw new ValidationError('expected {space}/{subpath...}/{shortname} with shortnames of 1-64 letters, digits or _');
+    throw new ValidationError(
+      'expected {space}/{subpath...}/{shortname} with shortnames of 1-64 letters, digits or _',
+    );
   }
   return { space_name: space, subpath: segments.join('/'), shortname };
 }

@@ -28,7 +28,11 @@ export type UserChanges = Partial<UserProfile>;
  * update with `is_active: false`. Only actors with an admin role may send it (checked by the handler, as for
  * every definition).
  */
-export type DefineUser = Command<'DefineUser', { shortname: string; mode: DefineMode; changes: UserChanges }, CommandMetadata>;
+export type DefineUser = Command<
+  'DefineUser',
+  { shortname: string; mode: DefineMode; changes: UserChanges },
+  CommandMetadata
+>;
 /** Deletes the user: it can no longer log in, and its tokens stop working. */
 export type DeleteUser = Command<'DeleteUser', { shortname: string }, CommandMetadata>;
 
@@ -50,7 +54,14 @@ export type UserEvent = UserCreated | UserUpdated | UserDeleted;
 export type UserStreamState = Readonly<
   | { status: 'absent' }
   | { status: 'deleted'; shortname: string; deleted_at: string }
-  | { status: 'defined'; shortname: string; profile: UserProfile; created_at: string; updated_at: string; tokens_valid_after: string }
+  | {
+      status: 'defined';
+      shortname: string;
+      profile: UserProfile;
+      created_at: string;
+      updated_at: string;
+      tokens_valid_after: string;
+    }
 >;
 
 /** A user stream with nothing in it. */
@@ -58,7 +69,15 @@ export const initialUserState = (): UserStreamState => ({ status: 'absent' });
 
 /** Changes that alter what a token of the user stands for, so older tokens stop working. */
 const ACCESS_FIELDS: readonly (keyof UserProfile)[] = ['roles', 'groups', 'is_active', 'password_hash'];
-const PROFILE_FIELDS: readonly (keyof UserProfile)[] = ['roles', 'groups', 'is_active', 'displayname', 'email', 'msisdn', 'password_hash'];
+const PROFILE_FIELDS: readonly (keyof UserProfile)[] = [
+  'roles',
+  'groups',
+  'is_active',
+  'displayname',
+  'email',
+  'msisdn',
+  'password_hash',
+];
 
 /**
  * `DefineUser` -> `[UserCreated]` / `[UserUpdated]` (only changed fields; `[]` when nothing changes);
@@ -93,14 +112,17 @@ const defineUser = ({ data, metadata }: DefineUser, state: UserStreamState): Use
   }
   if (state.status !== 'defined') throw new NotFoundError(`user '${data.shortname}' not found`);
   const changed = Object.fromEntries(
-    Object.entries(changes).filter(([key, value]) => !deepEqual(value, state.profile[key as keyof UserProfile])),
+    Object.entries(changes).filter(
+      ([key, value]) => !deepEqual(value, state.profile[key as keyof UserProfile]),
+    ),
   ) as UserChanges;
   if (Object.keys(changed).length === 0) return [];
   return [{ type: 'UserUpdated', data: { shortname: data.shortname, changes: changed, at: metadata.now } }];
 };
 
 /** Hash formats the gateway produces (argon2id) or accepts from an import (bcrypt), as PHC/modular strings. */
-const PASSWORD_HASH = /^\$(argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|2[aby]\$\d{2}\$[./A-Za-z0-9]{53})$/;
+const PASSWORD_HASH =
+  /^\$(argon2id\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+|2[aby]\$\d{2}\$[./A-Za-z0-9]{53})$/;
 
 function checkedChanges(shortname: string, changes: unknown): UserChanges {
   const invalid = (what: string) => new ValidationError(`user '${shortname}': ${what}`);
@@ -112,7 +134,8 @@ function checkedChanges(shortname: string, changes: unknown): UserChanges {
     switch (field) {
       case 'roles':
       case 'groups':
-        if (!Array.isArray(value) || !value.every(isNonEmptyString)) throw invalid(`${field} must be a list of non-empty strings`);
+        if (!Array.isArray(value) || !value.every(isNonEmptyString))
+          throw invalid(`${field} must be a list of non-empty strings`);
         out[field] = [...new Set(value)];
         break;
       case 'is_active':
@@ -129,7 +152,8 @@ function checkedChanges(shortname: string, changes: unknown): UserChanges {
         out[field] = value;
         break;
       case 'password_hash':
-        if (typeof value !== 'string' || !PASSWORD_HASH.test(value)) throw invalid('password_hash must be an argon2id or bcrypt hash');
+        if (typeof value !== 'string' || !PASSWORD_HASH.test(value))
+          throw invalid('password_hash must be an argon2id or bcrypt hash');
         out[field] = value;
         break;
     }
@@ -143,7 +167,14 @@ export const evolveUser = (state: UserStreamState, event: UserEvent): UserStream
   switch (type) {
     case 'UserCreated': {
       const { shortname, profile, at } = event.data;
-      return { status: 'defined', shortname, profile, created_at: at, updated_at: at, tokens_valid_after: at };
+      return {
+        status: 'defined',
+        shortname,
+        profile,
+        created_at: at,
+        updated_at: at,
+        tokens_valid_after: at,
+      };
     }
     case 'UserUpdated': {
       if (state.status !== 'defined') return state;
