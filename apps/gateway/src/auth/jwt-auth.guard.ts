@@ -1,10 +1,4 @@
-import {
-  createParamDecorator,
-  Injectable,
-  Optional,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { createParamDecorator, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import type { Request } from 'express';
 import type { EnvelopeActor } from '@tickets/contracts';
@@ -45,11 +39,7 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const [scheme, token] = (request.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new DmartException({
-        type: 'auth',
-        code: 49,
-        message: 'not authenticated: send Authorization: Bearer <token>',
-      });
+      throw new DmartException({ type: 'auth', code: 49, message: 'not authenticated: send Authorization: Bearer <token>' });
     }
     let claims: TokenClaims;
     try {
@@ -57,23 +47,15 @@ export class JwtAuthGuard implements CanActivate {
         ? await this.external.verify(token)
         : await this.jwt.verifyAsync<TokenClaims & object>(token);
     } catch (error) {
-      if (error instanceof TokenExpiredError)
-        throw new DmartException({ type: 'auth', code: 48, message: 'token expired' });
+      if (error instanceof TokenExpiredError) throw new DmartException({ type: 'auth', code: 48, message: 'token expired' });
       throw new DmartException({ type: 'auth', code: 47, message: 'invalid token' });
     }
     if (typeof claims.sub !== 'string' || !SHORTNAME.test(claims.sub)) {
-      throw new DmartException({
-        type: 'auth',
-        code: 47,
-        message: 'invalid token: sub must be a user shortname',
-      });
+      throw new DmartException({ type: 'auth', code: 47, message: 'invalid token: sub must be a user shortname' });
     }
     if (this.users && !(await this.users.tokenStillValid(claims.sub, claims.iat))) {
-      throw new DmartException({
-        type: 'auth',
-        code: 47,
-        message: 'invalid token: the user was deactivated, deleted or changed since it was issued',
-      });
+      const message = 'invalid token: the user was deactivated, deleted or changed since it was issued';
+      throw new DmartException({ type: 'auth', code: 47, message });
     }
     request.actor = {
       shortname: claims.sub,

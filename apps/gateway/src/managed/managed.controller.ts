@@ -1,13 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import {
-  normalizeSubpath,
-  resourcePath,
-  ticketView,
-  type CommandResult,
-  type EnvelopeActor,
-} from '@tickets/contracts';
+import { normalizeSubpath, resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
 import { TicketsReadModel } from '@tickets/read-models';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
@@ -64,11 +58,7 @@ export class ManagedController {
       info: [
         {
           successfull: outcomes.filter((o) => 'record' in o).map((o) => (o as { record: unknown }).record),
-          failed: failed.map((f) => ({
-            record: f.shortname,
-            error: f.error.message,
-            error_code: f.error.code,
-          })),
+          failed: failed.map((f) => ({ record: f.shortname, error: f.error.message, error_code: f.error.code })),
         },
       ],
     });
@@ -78,11 +68,7 @@ export class ManagedController {
   @ApiOperation({ summary: 'Read one ticket (waits, bounded, for the read model to reach your last write)' })
   @ApiQuery({ name: 'retrieve_json_payload', required: false, type: Boolean })
   @ApiQuery({ name: 'retrieve_attachments', required: false, type: Boolean })
-  @ApiQuery({
-    name: 'min_position',
-    required: false,
-    description: 'Wait until the read model reached this position',
-  })
+  @ApiQuery({ name: 'min_position', required: false, description: 'Wait until the read model reached this position' })
   async entry(
     @Param('space') space: string,
     @Param('path') path: string[] | string,
@@ -125,21 +111,10 @@ export class ManagedController {
       // Only the hash of a user's password goes on (command, events); the clear password stops here.
       const password = record.resource_type === 'user' ? record.attributes?.['password'] : undefined;
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
-      action = translateRecord(
-        request.space_name,
-        request.request_type,
-        record,
-        actor,
-        correlationId,
-        commandId,
-        { passwordHash },
-      );
+      action = translateRecord(request.space_name, request.request_type, record, actor, correlationId, commandId, { passwordHash });
     } catch (error) {
       if (error instanceof ValidationError) {
-        return {
-          shortname: record.shortname,
-          error: { type: 'request', code: error.code, message: error.message },
-        };
+        return { shortname: record.shortname, error: { type: 'request', code: error.code, message: error.message } };
       }
       throw error;
     }
@@ -179,10 +154,7 @@ interface RecordFailure {
  * other field in attributes. The result's `resource` (a created comment, a definition) wins over its `ticket`;
  * a result with neither (a delete) keeps the record's own `shortname` and `subpath`.
  */
-export function toDmartRecord(
-  record: Pick<RecordDto, 'resource_type' | 'shortname' | 'subpath'>,
-  result: CommandResult,
-): Record<string, unknown> {
+export function toDmartRecord(record: Pick<RecordDto, 'resource_type' | 'shortname' | 'subpath'>, result: CommandResult): Record<string, unknown> {
   const view = result.resource ?? result.ticket ?? {};
   const { uuid, shortname, subpath, ...attributes } = view as Record<string, unknown>;
   return {

@@ -62,25 +62,12 @@ export function translateRecord(
 ): RecordAction {
   const attributes = record.attributes ?? {};
   const subpath = normalizeSubpath(record.subpath);
-  const envelope = (
-    type: CommandType,
-    payload: Record<string, unknown>,
-    key = { subpath, shortname: record.shortname },
-  ): RecordAction => ({
+  const envelope = (type: CommandType, payload: Record<string, unknown>, key = { subpath, shortname: record.shortname }): RecordAction => ({
     kind: 'command',
-    envelope: buildEnvelope(
-      type,
-      { space_name: spaceName, ...key },
-      actor,
-      payload,
-      correlationId,
-      commandId,
-    ),
+    envelope: buildEnvelope(type, { space_name: spaceName, ...key }, actor, payload, correlationId, commandId),
   });
   const unsupported = () =>
-    new ValidationError(
-      `request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`,
-    );
+    new ValidationError(`request_type '${requestType}' is not supported for resource_type '${record.resource_type}'`);
   const body = (attributes['payload'] as { body?: unknown } | undefined)?.body;
   const mode = requestType === 'create' ? 'create' : 'update';
 
@@ -88,10 +75,7 @@ export function translateRecord(
     case 'space':
     case 'folder':
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
-      return {
-        kind: 'noop',
-        record: { resource_type: record.resource_type, shortname: record.shortname, subpath, attributes: {} },
-      };
+      return { kind: 'noop', record: { resource_type: record.resource_type, shortname: record.shortname, subpath, attributes: {} } };
     case 'ticket':
       switch (requestType) {
         case 'create':
@@ -112,10 +96,7 @@ export function translateRecord(
           const to = pick(
             {
               space_name: attributes['dest_space_name'],
-              subpath:
-                attributes['dest_subpath'] === undefined
-                  ? undefined
-                  : normalizeSubpath(String(attributes['dest_subpath'])),
+              subpath: attributes['dest_subpath'] === undefined ? undefined : normalizeSubpath(String(attributes['dest_subpath'])),
               shortname: attributes['dest_shortname'],
             },
             ['space_name', 'subpath', 'shortname'],
@@ -126,9 +107,7 @@ export function translateRecord(
       throw unsupported();
     case 'content':
       if (subpath !== WORKFLOWS_SUBPATH || (requestType !== 'create' && requestType !== 'update')) {
-        throw new ValidationError(
-          `content records are supported at subpath '${WORKFLOWS_SUBPATH}' (workflow definitions), with create or update`,
-        );
+        throw new ValidationError(`content records are supported at subpath '${WORKFLOWS_SUBPATH}' (workflow definitions), with create or update`);
       }
       return envelope('DefineWorkflow', { mode, body, ...pick(attributes, ['displayname', 'description']) });
     case 'schema':
@@ -136,24 +115,16 @@ export function translateRecord(
       return envelope('DefineSchema', { mode, schema: body });
     case 'group':
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
-      if (spaceName !== MANAGEMENT_SPACE)
-        throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
+      if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
       return envelope('DefineGroup', { mode, roles: attributes['roles'] });
     case 'user': {
-      if (spaceName !== MANAGEMENT_SPACE)
-        throw new ValidationError(`users live in the '${MANAGEMENT_SPACE}' space`);
+      if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`users live in the '${MANAGEMENT_SPACE}' space`);
       const key = { subpath: USERS_SUBPATH, shortname: record.shortname };
       if (requestType === 'delete') return envelope('DeleteUser', {}, key);
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
       const changes = pick(attributes, ['roles', 'groups', 'is_active', 'displayname', 'email', 'msisdn']);
-      return envelope(
-        'DefineUser',
-        {
-          mode,
-          changes: { ...changes, ...(options.passwordHash ? { password_hash: options.passwordHash } : {}) },
-        },
-        key,
-      );
+      if (options.passwordHash) changes['password_hash'] = options.passwordHash;
+      return envelope('DefineUser', { mode, changes }, key);
     }
     case 'comment': {
       if (requestType !== 'create') throw unsupported();
@@ -163,9 +134,7 @@ export function translateRecord(
         throw new ValidationError('a comment lives at <ticket subpath>/<ticket shortname>');
       }
       // Plain text, Dmart's `{body, state}` payload, or a top-level `attributes.body` (older clients).
-      const text = commentText(
-        typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body'],
-      );
+      const text = commentText(typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body']);
       return envelope(
         'AddComment',
         { shortname: record.shortname, body: text },
@@ -210,9 +179,7 @@ export function parseTicketPath(space: string, path: readonly string[] | string)
   const segments = (typeof path === 'string' ? path.split('/') : [...path]).filter(Boolean);
   const shortname = segments.pop();
   if (!shortname || !SHORTNAME.test(shortname) || !SHORTNAME.test(space)) {
-    throw new ValidationError(
-      'expected {space}/{subpath...}/{shortname} with shortnames of 1-64 letters, digits or _',
-    );
+    throw new ValidationError('expected {space}/{subpath...}/{shortname} with shortnames of 1-64 letters, digits or _');
   }
   return { space_name: space, subpath: segments.join('/'), shortname };
 }

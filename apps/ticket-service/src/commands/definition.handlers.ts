@@ -17,12 +17,7 @@ import type { CommandContext, CommandHandler } from './command-context';
 /** Subpaths where Dmart keeps these resources; the answer reports them there. */
 const SUBPATHS = { workflow: 'workflows', schema: 'schema', group: 'groups', user: USERS_SUBPATH } as const;
 
-function defined(
-  ctx: CommandContext,
-  subpath: string,
-  position: bigint | null,
-  attributes: Record<string, unknown>,
-): CommandResult {
+function defined(ctx: CommandContext, subpath: string, position: bigint | null, attributes: Record<string, unknown>): CommandResult {
   return {
     command_id: ctx.envelope.command_id,
     status: 'succeeded',
@@ -41,9 +36,7 @@ function requireAdmin(ctx: CommandContext): void {
   const roles = new Set(ctx.metadata.actor.roles);
   if (!ctx.config.adminRoles.some((role) => roles.has(role))) {
     const what = ctx.envelope.type.replace(/^(Define|Delete)/, '').toLowerCase();
-    throw new NotAllowedError(
-      `defining ${what}s requires one of the roles: ${ctx.config.adminRoles.join(', ')}`,
-    );
+    throw new NotAllowedError(`defining ${what}s requires one of the roles: ${ctx.config.adminRoles.join(', ')}`);
   }
 }
 
@@ -53,33 +46,19 @@ function requireAdmin(ctx: CommandContext): void {
  */
 export const defineWorkflow: CommandHandler = async (ctx) => {
   requireAdmin(ctx);
-  const payload = ctx.envelope.payload as {
-    mode: DefineMode;
-    body: unknown;
-    displayname?: Translation;
-    description?: Translation;
-  };
+  const payload = ctx.envelope.payload as { mode: DefineMode; body: unknown; displayname?: Translation; description?: Translation };
   const { space_name, shortname } = ctx.envelope;
   const handled = await handleCommand(
     ctx.store,
     streamIds.workflow(space_name, shortname),
     workflowDecider,
-    () => ({
-      type: 'DefineWorkflow' as const,
-      data: { space_name, shortname, ...payload },
-      metadata: ctx.metadata,
-    }),
+    () => ({ type: 'DefineWorkflow' as const, data: { space_name, shortname, ...payload }, metadata: ctx.metadata }),
     ctx.options,
   );
   const state = handled.state;
-  return defined(
-    ctx,
-    SUBPATHS.workflow,
-    handled.position,
-    state.status === 'defined'
-      ? { version: state.version, payload: { content_type: 'json', body: state.definition } }
-      : {},
-  );
+  return defined(ctx, SUBPATHS.workflow, handled.position, state.status === 'defined'
+    ? { version: state.version, payload: { content_type: 'json', body: state.definition } }
+    : {});
 };
 
 /** DefineSchema (TICKETS.md section 5): a draft-7 JSON Schema, versioned in `schema-<space>/<shortname>`. */
@@ -91,22 +70,13 @@ export const defineSchema: CommandHandler = async (ctx) => {
     ctx.store,
     streamIds.schema(space_name, shortname),
     schemaDecider,
-    () => ({
-      type: 'DefineSchema' as const,
-      data: { space_name, shortname, ...payload },
-      metadata: ctx.metadata,
-    }),
+    () => ({ type: 'DefineSchema' as const, data: { space_name, shortname, ...payload }, metadata: ctx.metadata }),
     ctx.options,
   );
   const state = handled.state;
-  return defined(
-    ctx,
-    SUBPATHS.schema,
-    handled.position,
-    state.status === 'defined'
-      ? { version: state.version, payload: { content_type: 'json', body: state.schema } }
-      : {},
-  );
+  return defined(ctx, SUBPATHS.schema, handled.position, state.status === 'defined'
+    ? { version: state.version, payload: { content_type: 'json', body: state.schema } }
+    : {});
 };
 
 /** DefineGroup (TICKETS.md section 3): a group's roles, in the `management` space. */
@@ -122,12 +92,7 @@ export const defineGroup: CommandHandler = async (ctx) => {
     ctx.options,
   );
   const state = handled.state;
-  return defined(
-    ctx,
-    SUBPATHS.group,
-    handled.position,
-    state.status === 'defined' ? { roles: state.roles } : {},
-  );
+  return defined(ctx, SUBPATHS.group, handled.position, state.status === 'defined' ? { roles: state.roles } : {});
 };
 
 /** A user as a command result shows it: its attributes without the password hash. */
