@@ -1,9 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import type { AppConfig } from '@tickets/config';
 import type { EnvelopeActor } from '@tickets/contracts';
 import { USERS_SUBPATH, type UserStreamState } from '@tickets/domain';
+import { APP_CONFIG } from '@tickets/platform';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { DmartException } from '../errors/dmart-exception';
 import { LoginDto } from './login.dto';
@@ -27,6 +29,7 @@ export class UsersController {
     private readonly users: UserDirectory,
     private readonly throttle: LoginThrottle,
     private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post('login')
@@ -55,11 +58,10 @@ export class UsersController {
     }
     this.throttle.recordSuccess(body.shortname);
     const { roles, groups } = user.profile;
-    const accessToken = await this.jwt.signAsync({
-      sub: user.shortname,
-      roles: [...roles],
-      groups: [...groups],
-    });
+    const accessToken = await this.jwt.signAsync(
+      { sub: user.shortname, roles: [...roles], groups: [...groups] },
+      { expiresIn: this.config.JWT_TTL_SECONDS },
+    );
     return {
       status: 'success',
       records: [
