@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { call, dmartRequest, tokenFor } from '@tickets/testing';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- JSON answers are read field by field */
-
 /** The one answer to any failed login (Dmart's code 10): unknown user, wrong password and deactivated user alike. */
 const INVALID_CREDENTIALS = {
   status: 'failed',
