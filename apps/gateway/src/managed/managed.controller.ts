@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Optional, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { normalizeSubpath, resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
 import { TicketsReadModel } from '@tickets/read-models';
+import type { AppConfig } from '@tickets/config';
+import { APP_CONFIG } from '@tickets/platform';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { CommandBus } from '../commands/command-bus';
 import { commandIdFor, IDEMPOTENCY_KEY_DOC, parseIdempotencyKey } from '../commands/idempotency';
@@ -26,6 +28,7 @@ export class ManagedController {
     private readonly bus: CommandBus,
     private readonly tickets: TicketsReadModel,
     private readonly readYourWrites: ReadYourWrites,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
 
   @Post('request')
@@ -99,6 +102,16 @@ export class ManagedController {
     return attachments ? { ...view, attachments } : view;
   }
 
+  /**
+   * Whether the actor's effective roles may hold an admin role: a token role, or a group's (resolved by
+   * ticket-service). Without either, ticket-service refuses a user record with 401 anyway, so its password is
+   * not worth hashing (argon2 costs ~20 MiB and tens of ms per record).
+   */
+  private mayBeAdmin(actor: EnvelopeActor): boolean {
+    const adminRoles = this.config?.adminRoles;
+    return !adminRoles || (actor.groups ?? []).length > 0 || actor.roles.some((role) => adminRoles.includes(role));
+  }
+
   private async runRecord(
     request: ManagedRequestDto,
     record: RecordDto,
@@ -109,7 +122,7 @@ export class ManagedController {
     let action;
     try {
       // Only the hash of a user's password goes on (command, events); the clear password stops here.
-      const password = record.resource_type === 'user' ? record.attributes?.['password'] : undefined;
+      const password = record.resource_type === 'user' && this.mayBeAdmin(actor) ? record.attributes?.['password'] : undefined;
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
       action = translateRecord(request.space_name, request.request_type, record, actor, correlationId, commandId, { passwordHash });
     } catch (error) {

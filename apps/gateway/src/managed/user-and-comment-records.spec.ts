@@ -1,3 +1,4 @@
+import { loadConfig } from '@tickets/config';
 import {
   checkCommandEnvelope,
   type CommandEnvelope,
@@ -163,6 +164,47 @@ describe('POST /managed/request with a user record', () => {
     const changes = (sent[0].payload as { changes: Record<string, string> }).changes;
     expect(changes['password_hash']).toMatch(/^\$argon2id\$v=19\$/);
     expect(JSON.stringify(sent[0])).not.toContain('Secret-Horse-1');
+  });
+
+  it('does not spend a hash on an actor who cannot be an admin (no admin token role, no groups): ticket-service refuses it', async () => {
+    const sent: CommandEnvelope[] = [];
+    const bus = {
+      send: async (envelope: CommandEnvelope): Promise<CommandResult> => {
+        sent.push(envelope);
+        return {
+          command_id: envelope.command_id,
+          status: 'rejected',
+          error: { type: 'auth', code: 401, message: 'defining users requires…' },
+        };
+      },
+    } as unknown as CommandBus;
+    const controller = new ManagedController(
+      bus,
+      {} as TicketsReadModel,
+      {} as ReadYourWrites,
+      loadConfig({}),
+    );
+    const agent: EnvelopeActor = { shortname: 'alice', roles: ['agent'], groups: [] };
+    await expect(
+      controller.request(
+        {
+          space_name: 'management',
+          request_type: 'create',
+          records: [
+            {
+              resource_type: 'user',
+              shortname: 'dana',
+              subpath: 'users',
+              attributes: { password: 'Secret-Horse-1', roles: ['super_admin'] },
+            },
+          ],
+        },
+        agent,
+      ),
+    ).rejects.toMatchObject({ dmartError: { code: 401 } });
+    expect((sent[0].payload as { changes: Record<string, unknown> }).changes).toEqual({
+      roles: ['super_admin'],
+    });
   });
 
   it('refuses a password of the wrong length with 422 and sends nothing', async () => {
