@@ -25,6 +25,11 @@ import { LiveAuthGuard } from './live/live-auth.guard';
 import { LiveController } from './live/live.controller';
 import { LiveEventsConsumer } from './live/live-events.consumer';
 import { LiveUpdates } from './live/live-updates';
+import { ExternalTokenVerifier } from './auth/external-token.verifier';
+import { AdminBootstrap } from './users/admin-bootstrap';
+import { LoginThrottle } from './users/login-throttle';
+import { UserDirectory } from './users/user-directory';
+import { UsersController } from './users/users.controller';
 
 /** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
 @Module({})
@@ -47,7 +52,7 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController],
+      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController, UsersController],
       providers: [
         kafkaPublisherProvider('gateway'),
         {
@@ -65,6 +70,10 @@ export class GatewayModule {
         LiveUpdates,
         LiveEventsConsumer,
         LiveAuthGuard,
+        UserDirectory,
+        ExternalTokenVerifier,
+        LoginThrottle,
+        AdminBootstrap,
       ],
     };
   }

@@ -12,6 +12,7 @@ import { kafkaServer, onTopic } from '@tickets/messaging';
 import { CommandBus } from './commands/command-bus';
 import { configureHttpEdge } from './errors/http-edge';
 import { GatewayModule } from './gateway.module';
+import { AdminBootstrap } from './users/admin-bootstrap';
 
 /**
  * Starts the gateway: HTTP on `BIND_HOST:GATEWAY_PORT`, OpenAPI UI at `/docs` (JSON at `/docs-json`), and a
@@ -52,6 +53,7 @@ async function bootstrap(): Promise<void> {
     });
   });
   await app.listen(config.GATEWAY_PORT, config.BIND_HOST);
+  await app.get(AdminBootstrap).run();
 }
 
 void bootstrap();

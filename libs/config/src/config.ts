@@ -57,6 +57,25 @@ export const configSchema = z
     /** Longest lifetime (`exp` minus `iat`, or minus now) of a bearer token the gateway accepts, in seconds. */
     JWT_MAX_LIFETIME_S: positiveInt.default(7 * 86400),
 
+    /** JWKS of an external identity provider; its RS256/ES256 tokens are accepted beside the HS256 ones. */
+    AUTH_JWKS_URL: z.string().url().optional(),
+    /** Required `iss` and `aud` of external tokens (required with AUTH_JWKS_URL). */
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: z.string().min(1).optional(),
+    /** Claims (dotted paths, e.g. `realm_access.roles`) of external tokens read as `sub`, `roles`, `groups`. */
+    AUTH_CLAIM_SUB: z.string().min(1).default('sub'),
+    AUTH_CLAIM_ROLES: z.string().min(1).default('roles'),
+    AUTH_CLAIM_GROUPS: z.string().min(1).default('groups'),
+    /** How long the gateway trusts a user's active/deleted status read for token verification, in ms. */
+    USER_STATUS_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+    /** Failed logins allowed per user and per client address within LOGIN_FAILURE_WINDOW_S, then 429. */
+    LOGIN_MAX_FAILURES_PER_USER: positiveInt.default(5),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: positiveInt.default(20),
+    LOGIN_FAILURE_WINDOW_S: positiveInt.default(900),
+    /** Given once: the gateway creates the user BOOTSTRAP_ADMIN_SHORTNAME with the first ADMIN_ROLES role if absent. */
+    BOOTSTRAP_ADMIN_PASSWORD: z.string().min(8).max(128).optional(),
+    BOOTSTRAP_ADMIN_SHORTNAME: z.string().regex(/^[\p{L}\p{M}\p{N}_]{1,64}$/u).default('admin'),
+
     GATEWAY_PORT: port.default(8080),
     TICKET_SERVICE_PORT: port.default(8081),
     PROJECTION_SERVICE_PORT: port.default(8082),
@@ -98,6 +117,9 @@ export const configSchema = z
     }
     if (c.JWT_TTL_SECONDS > c.JWT_MAX_LIFETIME_S) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['JWT_TTL_SECONDS'], message: 'must not exceed JWT_MAX_LIFETIME_S' });
+    }
+    if (c.AUTH_JWKS_URL && (!c.AUTH_ISSUER || !c.AUTH_AUDIENCE)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_JWKS_URL'], message: 'needs AUTH_ISSUER and AUTH_AUDIENCE' });
     }
     if (c.EVENT_STORE === 'eventstoredb' && !c.EVENTSTORE_CONNECTION_STRING) {
       ctx.addIssue({

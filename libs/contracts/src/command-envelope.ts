@@ -20,6 +20,8 @@ export const COMMAND_TYPES = [
   'DefineWorkflow',
   'DefineSchema',
   'DefineGroup',
+  'DefineUser',
+  'DeleteUser',
 ] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 

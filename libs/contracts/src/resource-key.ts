@@ -19,11 +19,13 @@ export const streamIds = {
   workflow: (space: string, shortname: string) => `workflow-${space}/${shortname}`,
   schema: (space: string, shortname: string) => `schema-${space}/${shortname}`,
   group: (shortname: string) => `group-${shortname}`,
+  /** A user of the `management` space (Dmart's `management/users/<shortname>`). */
+  user: (shortname: string) => `user-${shortname}`,
   /** Holds the recorded rejection of one command, so a redelivery returns the same result. */
   commandRejection: (commandId: string) => `command-${commandId}`,
 } as const;
 
-/** Category of a stream id: `ticket`, `workflow`, `schema`, `group` or `command`. */
+/** Category of a stream id: `ticket`, `workflow`, `schema`, `group`, `user` or `command`. */
 export function streamCategory(streamId: string): string {
   const dash = streamId.indexOf('-');
   return dash < 0 ? streamId : streamId.slice(0, dash);

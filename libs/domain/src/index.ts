@@ -16,6 +16,7 @@ export * from './schema/payload.validator';
 export * from './schema/schema.decider';
 
 export * from './group/group.decider';
+export * from './user/user.decider';
 
 export * from './ticket/ticket.events';
 export * from './ticket/ticket.commands';

@@ -1,4 +1,4 @@
-import { createParamDecorator, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import type { Request } from 'express';
 import type { AppConfig } from '@tickets/config';
@@ -6,6 +6,8 @@ import type { EnvelopeActor } from '@tickets/contracts';
 import { APP_CONFIG } from '@tickets/platform';
 import { DmartException } from '../errors/dmart-exception';
 import { SHORTNAME } from '../managed/managed-request.dto';
+import { UserDirectory } from '../users/user-directory';
+import { ExternalTokenVerifier } from './external-token.verifier';
 
 /** Claims the gateway reads from a bearer token (ARCHITECTURE.md "Services"). */
 export interface TokenClaims {
@@ -13,7 +15,10 @@ export interface TokenClaims {
   readonly sub: string;
   /** Expiry, seconds since the epoch: required. */
   readonly exp: number;
-  /** Issue time, seconds since the epoch: optional; when present, `exp - iat` is the lifetime checked. */
+  /**
+   * Issue time, seconds since the epoch: optional; when present, `exp - iat` is the lifetime checked, and a
+   * token issued before its user's last access change is refused.
+   */
   readonly iat?: number;
   /** Role shortnames; absent = none. */
   readonly roles?: readonly string[];
@@ -27,7 +32,8 @@ const MAX_CLAIM_ITEMS = 200;
 type AuthenticatedRequest = Request & { actor?: EnvelopeActor };
 
 /**
- * Authenticates `Authorization: Bearer <JWT>` (HS256, secret `JWT_SECRET`) and attaches the actor
+ * Authenticates `Authorization: Bearer <JWT>` (HS256, secret `JWT_SECRET`; or RS256/ES256 of an identity
+ * provider, `ExternalTokenVerifier`), refuses tokens of deactivated or deleted users (`UserDirectory`), and attaches the actor
  * `{shortname: sub, roles, groups}`; effective roles (`logged_in`, group roles) are added by ticket-service
  * (TICKETS.md section 3). Refusals use Dmart's auth codes (401): 49 not authenticated, 48 expired, 47 invalid,
  * which includes a token without a numeric `exp`, one living longer than `JWT_MAX_LIFETIME_S` (`exp - iat`,
@@ -40,6 +46,10 @@ export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'JWT_MAX_LIFETIME_S'>,
+    /** RS256/ES256 tokens of an identity provider (AUTH_JWKS_URL), beside our HS256 ones. */
+    @Optional() private readonly external?: ExternalTokenVerifier,
+    /** Users of management/users: a deactivated or deleted user's tokens are refused. */
+    @Optional() private readonly users?: UserDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -50,12 +60,19 @@ export class JwtAuthGuard implements CanActivate {
     }
     let claims: Record<string, unknown>;
     try {
-      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token);
+      claims = this.external?.accepts(token)
+        ? { ...(await this.external.verify(token)) }
+        : await this.jwt.verifyAsync<Record<string, unknown>>(token);
     } catch (error) {
       if (error instanceof TokenExpiredError) throw new DmartException({ type: 'auth', code: 48, message: 'token expired' });
       throw new DmartException({ type: 'auth', code: 47, message: 'invalid token' });
     }
-    request.actor = this.actorOf(claims);
+    const actor = this.actorOf(claims);
+    if (this.users && !(await this.users.tokenStillValid(actor.shortname, claims['iat'] as number | undefined))) {
+      const message = 'invalid token: the user was deactivated, deleted or changed since it was issued';
+      throw new DmartException({ type: 'auth', code: 47, message });
+    }
+    request.actor = actor;
     return true;
   }
 

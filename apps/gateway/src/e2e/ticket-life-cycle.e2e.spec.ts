@@ -90,7 +90,7 @@ describe('a ticket life cycle through the HTTP API', () => {
       const resolved = await progress(alice, ticket, 'resolve', { resolution: 'fixed', comment: 'replaced the toner' });
       expect(resolved.body.records[0].attributes).toMatchObject({ state: 'resolved', is_open: true, resolution_reason: 'fixed' });
       const read = await entry(ticket, 'tickets', '?retrieve_attachments=true');
-      expect(read.body.attachments.comment[0].attributes.payload.body).toBe('replaced the toner');
+      expect(read.body.attachments.comment[0].attributes.payload.body).toEqual({ body: 'replaced the toner', state: 'resolved' });
     });
 
     it('lets any logged-in user reopen, clearing the resolution', async () => {
@@ -185,13 +185,35 @@ describe('a ticket life cycle through the HTTP API', () => {
           resource_type: 'comment',
           shortname: expect.stringMatching(/^[0-9a-f]{8}$/),
           subpath: `tickets/${ticket}`,
-          attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: 'any news?' } }),
+            attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: { body: 'any news?', state: 'draft' } } }),
         }),
       ]);
       const read = await entry(ticket, 'tickets', '?retrieve_attachments=true');
       expect(read.body.attachments.comment).toEqual([
-        expect.objectContaining({ attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: 'any news?' } }) }),
+        expect.objectContaining({
+          attributes: expect.objectContaining({ owner_shortname: 'bob', payload: { content_type: 'comment', body: { body: 'any news?', state: 'draft' } } }),
+        }),
       ]);
+    });
+
+    it("attaches a comment in Dmart's shape, and shows it the same in the entry and in query results", async () => {
+      const comment = await request(bob, 'create', {
+        resource_type: 'comment',
+        shortname: 'auto',
+        subpath: `tickets/${ticket}`,
+        attributes: { is_active: true, payload: { content_type: 'json', body: { body: 'called the customer', state: 'draft' } } },
+      });
+      expect(comment.status).toBe(200);
+      const dmartShape = { content_type: 'comment', body: { body: 'called the customer', state: 'draft' } };
+      expect(comment.body.records[0].attributes.payload).toEqual(dmartShape);
+      const read = await entry(ticket, 'tickets', '?retrieve_attachments=True');
+      const fromEntry = read.body.attachments.comment.find((c: { attributes: { payload: unknown } }) => JSON.stringify(c.attributes.payload) === JSON.stringify(dmartShape));
+      expect(fromEntry).toBeDefined();
+      const query = await call<any>('POST', '/managed/query', {
+        token: bob,
+        body: { type: 'search', space_name: space, subpath: 'tickets', filter_shortnames: [ticket], search: '', retrieve_attachments: true },
+      });
+      expect(query.body.records[0].attachments.comment).toEqual(read.body.attachments.comment);
     });
   });
 

@@ -27,7 +27,7 @@ export const SUBPATH = /^(\/?|\/*[\p{L}\p{M}\p{N}_-]+(\/+[\p{L}\p{M}\p{N}_-]+)*\
 
 export const REQUEST_TYPES = ['create', 'update', 'patch', 'assign', 'delete', 'move'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
-export const RESOURCE_TYPES = ['ticket', 'content', 'schema', 'comment', 'group', 'space', 'folder'] as const;
+export const RESOURCE_TYPES = ['ticket', 'content', 'schema', 'comment', 'group', 'user', 'space', 'folder'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 /** One record of a Dmart request (`records[]`). `branch_name` is Dmart's, accepted and ignored. */

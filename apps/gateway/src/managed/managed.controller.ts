@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Optional, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { normalizeSubpath, resourcePath, ticketView, type CommandResult, type EnvelopeActor } from '@tickets/contracts';
 import { NotFoundError, ValidationError } from '@tickets/domain';
-import { TicketsReadModel, type CommentRecord } from '@tickets/read-models';
+import { TicketsReadModel } from '@tickets/read-models';
+import type { AppConfig } from '@tickets/config';
+import { APP_CONFIG } from '@tickets/platform';
 import { CurrentActor, JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { CommandBus } from '../commands/command-bus';
 import { commandIdFor, IDEMPOTENCY_KEY_DOC, parseIdempotencyKey } from '../commands/idempotency';
@@ -11,6 +13,7 @@ import { DmartException } from '../errors/dmart-exception';
 import { ManagedRequestDto, type RecordDto } from './managed-request.dto';
 import { parseTicketPath, translateRecord } from './request-translator';
 import { ReadYourWrites } from './read-your-writes';
+import { hashPassword } from '../users/passwords';
 
 /**
  * Dmart's managed API (ARCHITECTURE.md "HTTP API"; TICKETS.md): each record of a request becomes its own
@@ -25,6 +28,7 @@ export class ManagedController {
     private readonly bus: CommandBus,
     private readonly tickets: TicketsReadModel,
     private readonly readYourWrites: ReadYourWrites,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
   ) {}
 
   @Post('request')
@@ -91,8 +95,21 @@ export class ManagedController {
       );
     }
     if (!doc) throw new NotFoundError(`ticket ${resourcePath(key)} not found`);
-    const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload !== 'false' });
-    return retrieveAttachments === 'true' ? { ...view, attachments: commentAttachments(doc.comments ?? []) } : view;
+    // Dmart clients send Python's `True`/`False` (pydmart) as well as `true`/`false`.
+    const view = ticketView(doc, { retrieveJsonPayload: retrieveJsonPayload?.toLowerCase() !== 'false' });
+    if (!isTrue(retrieveAttachments)) return view;
+    const { attachments } = this.tickets.toTicketView(doc, { retrieveAttachments: true });
+    return attachments ? { ...view, attachments } : view;
+  }
+
+  /**
+   * Whether the actor's effective roles may hold an admin role: a token role, or a group's (resolved by
+   * ticket-service). Without either, ticket-service refuses a user record with 401 anyway, so its password is
+   * not worth hashing (argon2 costs ~20 MiB and tens of ms per record).
+   */
+  private mayBeAdmin(actor: EnvelopeActor): boolean {
+    const adminRoles = this.config?.adminRoles;
+    return !adminRoles || (actor.groups ?? []).length > 0 || actor.roles.some((role) => adminRoles.includes(role));
   }
 
   private async runRecord(
@@ -104,7 +121,10 @@ export class ManagedController {
   ): Promise<{ record: unknown } | RecordFailure> {
     let action;
     try {
-      action = translateRecord(request.space_name, request.request_type, record, actor, correlationId, commandId);
+      // Only the hash of a user's password goes on (command, events); the clear password stops here.
+      const password = record.resource_type === 'user' && this.mayBeAdmin(actor) ? record.attributes?.['password'] : undefined;
+      const passwordHash = password === undefined ? undefined : await hashPassword(password);
+      action = translateRecord(request.space_name, request.request_type, record, actor, correlationId, commandId, { passwordHash });
     } catch (error) {
       if (error instanceof ValidationError) {
         return { shortname: record.shortname, error: { type: 'request', code: error.code, message: error.message } };
@@ -159,20 +179,7 @@ export function toDmartRecord(record: Pick<RecordDto, 'resource_type' | 'shortna
   };
 }
 
-/** Comments as Dmart lists a ticket's attachments (`retrieve_attachments`): `{comment: [Record...]}`. */
-function commentAttachments(comments: readonly CommentRecord[]): Record<string, unknown> {
-  if (comments.length === 0) return {};
-  return {
-    comment: comments.map((c) => ({
-      resource_type: 'comment',
-      uuid: c.uuid,
-      shortname: c.shortname,
-      attributes: {
-        owner_shortname: c.author,
-        created_at: new Date(c.created_at).toISOString(),
-        state: c.state,
-        payload: { content_type: 'comment', body: c.body },
-      },
-    })),
-  };
+/** A boolean query parameter as Dmart's clients send it: `true` or Python's `True`. */
+function isTrue(value: string | undefined): boolean {
+  return value?.toLowerCase() === 'true';
 }

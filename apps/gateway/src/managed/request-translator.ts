@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
+  commentText,
   normalizeSubpath,
   type CommandEnvelope,
   type CommandType,
   type EnvelopeActor,
 } from '@tickets/contracts';
-import { ValidationError, type ResourceKey } from '@tickets/domain';
+import { USERS_SUBPATH, ValidationError, type ResourceKey } from '@tickets/domain';
 import { SHORTNAME, SUBPATH, type RecordDto, type RequestType } from './managed-request.dto';
 
 /** The space where `group` resources live, as in Dmart (TICKETS.md section 3). */
@@ -40,7 +41,10 @@ const CREATE_ATTRIBUTES = [
  * - `content` at `workflows`: create/update -> DefineWorkflow (`attributes.payload.body` is the workflow);
  * - `schema`: create/update -> DefineSchema (`attributes.payload.body` is the JSON Schema);
  * - `group` (in the `management` space): create/update -> DefineGroup (`attributes.roles`);
- * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket;
+ * - `user` (in the `management` space, subpath `users`): create/update -> DefineUser (roles, groups, is_active,
+ *   displayname, email, msisdn; the password only as `options.passwordHash`), delete -> DeleteUser;
+ * - `comment` at `<ticket subpath>/<ticket shortname>`: create -> AddComment on that ticket (`payload.body`
+ *   plain text or Dmart's `{body, state}`);
  * - `space`, `folder`: create answers success and changes nothing (spaces and subpaths need no set-up).
  * Shapes of attributes are validated by ticket-service against the envelope's JSON Schema, once.
  * @param commandId the command's id (derived from an Idempotency-Key); random when absent
@@ -53,6 +57,8 @@ export function translateRecord(
   actor: EnvelopeActor,
   correlationId: string,
   commandId?: string,
+  /** `passwordHash`: the hash of a `user` record's `attributes.password`, made by the caller (async work). */
+  options: { readonly passwordHash?: string } = {},
 ): RecordAction {
   const attributes = record.attributes ?? {};
   const subpath = normalizeSubpath(record.subpath);
@@ -114,6 +120,15 @@ export function translateRecord(
       if (requestType !== 'create' && requestType !== 'update') throw unsupported();
       if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`groups live in the '${MANAGEMENT_SPACE}' space`);
       return envelope('DefineGroup', { mode, roles: attributes['roles'] });
+    case 'user': {
+      if (spaceName !== MANAGEMENT_SPACE) throw new ValidationError(`users live in the '${MANAGEMENT_SPACE}' space`);
+      const key = { subpath: USERS_SUBPATH, shortname: record.shortname };
+      if (requestType === 'delete') return envelope('DeleteUser', {}, key);
+      if (requestType !== 'create' && requestType !== 'update') throw unsupported();
+      const changes = pick(attributes, ['roles', 'groups', 'is_active', 'displayname', 'email', 'msisdn']);
+      if (options.passwordHash) changes['password_hash'] = options.passwordHash;
+      return envelope('DefineUser', { mode, changes }, key);
+    }
     case 'comment': {
       if (requestType !== 'create') throw unsupported();
       const segments = subpath.split('/');
@@ -121,7 +136,8 @@ export function translateRecord(
       if (!ticketShortname || segments.length === 0) {
         throw new ValidationError('a comment lives at <ticket subpath>/<ticket shortname>');
       }
-      const text = typeof body === 'string' ? body : (attributes['body'] ?? body);
+      // Plain text, Dmart's `{body, state}` payload, or a top-level `attributes.body` (older clients).
+      const text = commentText(typeof body === 'string' || attributes['body'] === undefined ? body : attributes['body']);
       return envelope(
         'AddComment',
         { shortname: record.shortname, body: text },

@@ -6,7 +6,7 @@ import { APP_CONFIG } from '@tickets/platform';
 import { ResourceResolver } from '../application/resource-resolver';
 import { CommandMetrics } from './command-metrics';
 import { eventMetadata, type CommandHandler, type HandlerResult } from './command-context';
-import { defineGroup, defineSchema, defineWorkflow } from './definition.handlers';
+import { defineGroup, defineSchema, defineUser, defineWorkflow, deleteUser } from './definition.handlers';
 import {
   addComment,
   assignTicket,
@@ -35,6 +35,8 @@ const HANDLERS: Readonly<Record<CommandType, CommandHandler>> = {
   DefineWorkflow: defineWorkflow,
   DefineSchema: defineSchema,
   DefineGroup: defineGroup,
+  DefineUser: defineUser,
+  DeleteUser: deleteUser,
 };
 
 /** Routes a valid envelope to its handler with the actor's effective roles resolved. */

@@ -1,4 +1,4 @@
-import { resourcePath, streamIds, ticketView, type CommandResult } from '@tickets/contracts';
+import { commentRecord, resourcePath, streamIds, ticketView, type CommandResult } from '@tickets/contracts';
 import {
   AlreadyExistsError,
   ticketDecider,
@@ -173,18 +173,13 @@ export const addComment: CommandHandler = async (ctx) => {
   const comment = newComment(ctx, body, shortname);
   const result = await runOnTicket(ctx, keyOf(ctx), () => ({ type: 'AddComment', data: comment, metadata: ctx.metadata }));
   const ticket = keyOf(ctx);
-  return {
-    ...result,
-    // The answer names the comment itself (a Dmart comment record), not only the ticket it is attached to.
-    resource: {
-      uuid: comment.uuid,
-      shortname: comment.shortname,
-      subpath: `${ticket.subpath}/${ticket.shortname}`,
-      owner_shortname: ctx.envelope.actor.shortname,
-      created_at: ctx.envelope.issued_at,
-      payload: { content_type: 'comment', body: comment.body },
-    },
-  };
+  // The answer names the comment itself (a Dmart comment record), not only the ticket it is attached to; a
+  // comment leaves the ticket's state alone, so the state after it is the one it was made in.
+  const { uuid, shortname: commentShortname, subpath, attributes } = commentRecord(
+    { ...comment, author: ctx.envelope.actor.shortname, created_at: ctx.envelope.issued_at, state: String(result.ticket?.['state'] ?? '') },
+    ticket,
+  );
+  return { ...result, resource: { uuid, shortname: commentShortname, subpath, ...attributes } };
 };
 
 /** DeleteTicket (TICKETS.md section 4, delete): gone from queries, events kept; exact key only. */

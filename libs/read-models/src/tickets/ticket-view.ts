@@ -1,5 +1,6 @@
+import { commentRecord, type CommentRecordView } from '@tickets/contracts';
 import type { Payload, Reporter, Translation } from '@tickets/domain';
-import type { CommentRecord, TicketDocument } from './ticket.schema';
+import type { TicketDocument } from './ticket.schema';
 
 /**
  * A ticket in Dmart's entry shape (TICKETS.md section 1: common + ticket attributes), as the gateway serves it
@@ -29,24 +30,8 @@ export interface TicketView {
   readonly attachments?: { readonly comment: readonly CommentAttachmentView[] };
 }
 
-/**
- * A comment as a Dmart attachment record: `{resource_type: "comment", uuid, shortname, subpath, attributes}`,
- * `subpath` being the ticket's `subpath/shortname` (where Dmart keeps a ticket's attachments).
- */
-export interface CommentAttachmentView {
-  readonly resource_type: 'comment';
-  readonly uuid: string;
-  readonly shortname: string;
-  readonly subpath: string;
-  readonly attributes: {
-    readonly is_active: true;
-    readonly owner_shortname: string;
-    readonly created_at: string;
-    readonly updated_at: string;
-    readonly body: string;
-    readonly state: string;
-  };
-}
+/** A comment as a Dmart attachment record: contracts' `commentRecord`, the one comment shape of the API. */
+export type CommentAttachmentView = CommentRecordView;
 
 /** Options of {@link toTicketView}, after Dmart's entry query parameters. */
 export interface TicketViewOptions {
@@ -86,20 +71,9 @@ export function toTicketView(doc: TicketDocument, options: TicketViewOptions = {
     resolution_reason: doc.resolution_reason,
     attachments:
       comments.length > 0
-        ? { comment: comments.map((c) => commentAttachment(c, [doc.subpath, doc.shortname].filter(Boolean).join('/'))) }
+        ? { comment: comments.map((c) => commentRecord(c, doc)) }
         : undefined,
   }) as TicketView;
-}
-
-function commentAttachment(comment: CommentRecord, subpath: string): CommentAttachmentView {
-  const created_at = toIso(comment.created_at);
-  return {
-    resource_type: 'comment',
-    uuid: comment.uuid,
-    shortname: comment.shortname,
-    subpath,
-    attributes: { is_active: true, owner_shortname: comment.author, created_at, updated_at: created_at, body: comment.body, state: comment.state },
-  };
 }
 
 function toIso(value: Date | string): string {

@@ -121,7 +121,7 @@ describe('tickets read model (real MongoDB-compatible server)', () => {
       });
       const withAttachments = tickets.toTicketView(doc as TicketDocument, { retrieveJsonPayload: false, retrieveAttachments: true });
       expect(withAttachments.payload).toEqual({ content_type: 'json' });
-      expect(withAttachments.attachments?.comment.map((c) => [c.shortname, c.subpath, c.attributes.body])).toEqual([
+      expect(withAttachments.attachments?.comment.map((c) => [c.shortname, c.subpath, c.attributes.payload.body.body])).toEqual([
         ['c_in_progress', 'support/l1/t1', 'on it'],
         ['c2', 'support/l1/t1', 'done soon'],
       ]);
