@@ -397,7 +397,9 @@ export class TicketDetailsProjection implements Projection {
     // batch found absent (a concurrent insert is a write conflict, retried).
     const guard = write.kind === 'insert' ? { _id: id } : { _id: id, revision: revision - 1 };
     if (write.kind === 'update') {
-      writes.push({ updateOne: { filter: guard, update: write.update as mongo.UpdateFilter<KeyedDocument> } });
+      writes.push({
+        updateOne: { filter: guard, update: write.update as mongo.UpdateFilter<KeyedDocument> },
+      });
     } else {
       const replacement = write.document as unknown as KeyedDocument;
       writes.push({ replaceOne: { filter: guard, replacement, upsert: write.kind === 'insert' } });
