@@ -24,6 +24,8 @@ import { LiveAuthGuard } from './live/live-auth.guard';
 import { LiveController } from './live/live.controller';
 import { LiveEventsConsumer } from './live/live-events.consumer';
 import { LiveUpdates } from './live/live-updates';
+import { HttpMetricsModule } from './ops/http-metrics';
+import { OPS_CONTROLLERS, OPS_PROVIDERS } from './ops/ops.providers';
 
 /** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
 @Module({})
@@ -35,6 +37,7 @@ export class GatewayModule {
         ConfigModule.forRoot(config),
         loggingModule(config, 'gateway'),
         MetricsModule,
+        HttpMetricsModule,
         TerminusModule,
         EventStoreModule,
         MongooseModule.forRoot(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
@@ -44,7 +47,7 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController],
+      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController, ...OPS_CONTROLLERS],
       providers: [
         kafkaPublisherProvider('gateway'),
         {
@@ -62,6 +65,7 @@ export class GatewayModule {
         LiveUpdates,
         LiveEventsConsumer,
         LiveAuthGuard,
+        ...OPS_PROVIDERS,
       ],
     };
   }
