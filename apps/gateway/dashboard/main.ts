@@ -162,16 +162,14 @@ function signOut(): void {
 
 /**
  * The sign-in methods: the token form always; the user name and password form only when the gateway has
- * `POST /user/login` (Dmart's login; a 404 means this gateway has none).
+ * `POST /user/login` (Dmart's login), as its OpenAPI document says (a probe answered 404 would log an error).
  */
 async function offerPasswordSignIn(): Promise<void> {
   try {
-    const response = await fetch('/user/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    $('password-form').hidden = response.status === 404;
+    const document = (await (await fetch('/docs-json')).json()) as {
+      paths?: Record<string, { post?: unknown }>;
+    };
+    $('password-form').hidden = !document.paths?.['/user/login']?.post;
   } catch {
     $('password-form').hidden = true;
   }
@@ -379,6 +377,8 @@ function applyDeltas(change: Deltas): void {
 }
 
 function onTicketEvent(event: TicketEvent): void {
+  // Exposed for the browser tests: the page's own share of the latency (event in -> list shown).
+  document.body.dataset.lastTicketEventAt = String(Date.now());
   scheduleRefresh(event);
 }
 
@@ -444,7 +444,11 @@ function listParams(): URLSearchParams {
   return params;
 }
 
+/** Sequence numbers of the reads in flight: only the latest one's answer is shown (answers may overtake). */
+const sequence = { list: 0, panel: 0 };
+
 async function loadList(first: boolean): Promise<void> {
+  const seq = ++sequence.list;
   const params = listParams();
   if (!first && state.cursor) params.set('cursor', state.cursor);
   const query = params.toString();
@@ -452,6 +456,7 @@ async function loadList(first: boolean): Promise<void> {
     records: TicketRecord[];
     attributes: { next_cursor: string | null; ignored_fields?: string[]; ignored_terms?: string[] };
   }>('GET', `/tickets?${query}`);
+  if (seq !== sequence.list) return;
   const body = document.querySelector('#tickets tbody')!;
   if (first) body.replaceChildren();
   for (const record of answer.records) body.append(ticketRow(record));
@@ -460,6 +465,7 @@ async function loadList(first: boolean): Promise<void> {
     body.append(h('tr', {}, h('td', { colspan: '6', class: 'note' }, 'No ticket matches.')));
   state.cursor = answer.attributes.next_cursor;
   $('more').hidden = !state.cursor;
+  document.body.dataset.listShownAt = String(Date.now());
   const ignored = [...(answer.attributes.ignored_fields ?? []), ...(answer.attributes.ignored_terms ?? [])];
   $('list-note').textContent =
     `${body.querySelectorAll('tr[data-shortname]').length} shown${state.cursor ? ', more on the next page' : ''}${
@@ -576,6 +582,7 @@ function closePanel(): void {
 async function loadPanel(): Promise<void> {
   const panel = state.panel;
   if (!panel) return;
+  const seq = ++sequence.panel;
   $('panel-title').textContent = `Ticket ${panel.shortname}`;
   $('panel-error').textContent = '';
   const path = ticketPath(panel.subpath, panel.shortname);
@@ -593,6 +600,10 @@ async function loadPanel(): Promise<void> {
     }>('GET', `${path}/history`),
   ]);
   const attributes = ticket.records[0].attributes;
+  const definition = attributes.workflow_shortname
+    ? await workflowDefinition(attributes.workflow_shortname)
+    : null;
+  if (seq !== sequence.panel) return;
   const shown = [
     'state',
     'is_open',
@@ -645,7 +656,7 @@ async function loadPanel(): Promise<void> {
       ),
     ),
   );
-  await renderWorkflow(attributes, panel, !state.asOf);
+  renderWorkflow(attributes, definition, panel, !state.asOf);
 }
 
 function commentsOf(attributes: Record<string, unknown>): { author: string; body: string }[] {
@@ -671,21 +682,25 @@ interface WorkflowDefinition {
   }[];
 }
 
-async function renderWorkflow(
+/** The definition of a workflow of the open space (`null` when it cannot be read). */
+async function workflowDefinition(shortname: string): Promise<WorkflowDefinition | null> {
+  const answer = await api<{ attributes: { definition: WorkflowDefinition } }>(
+    'GET',
+    `/dashboards/${enc(state.space)}/workflows/${enc(shortname)}`,
+  ).catch(() => null);
+  return answer?.attributes.definition ?? null;
+}
+
+function renderWorkflow(
   attributes: TicketRecord['attributes'],
+  definition: WorkflowDefinition | null,
   panel: { subpath: string; shortname: string },
   actionable: boolean,
-): Promise<void> {
+): void {
   const actions = $('panel-actions');
   actions.replaceChildren();
   const list = $('panel-workflow');
-  if (!attributes.workflow_shortname) return void list.replaceChildren();
-  const answer = await api<{ attributes: { definition: WorkflowDefinition } }>(
-    'GET',
-    `/dashboards/${enc(state.space)}/workflows/${enc(attributes.workflow_shortname)}`,
-  ).catch(() => null);
-  if (!answer) return void list.replaceChildren(h('li', {}, attributes.state ?? ''));
-  const definition = answer.attributes.definition;
+  if (!definition) return void list.replaceChildren(h('li', { class: 'current' }, attributes.state ?? ''));
   list.replaceChildren(
     ...definition.states.map((s) =>
       h(
@@ -761,6 +776,8 @@ interface SystemStatus {
 }
 
 function renderStatus(status: SystemStatus): void {
+  // The read models caught up after a lag: what the page read meanwhile may be old, read it again.
+  if (lastStatus?.projection.warning && !status.projection.warning && state.space) scheduleRefresh();
   lastStatus = status;
   const p = status.projection;
   const rows: [string, string, string][] = [
