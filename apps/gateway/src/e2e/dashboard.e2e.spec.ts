@@ -92,7 +92,7 @@ describe('ops dashboard in a browser', () => {
       if (response.status() >= 400)
         consoleErrors.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
-  }, 180_000);
+  }, 420_000);
 
   afterAll(async () => {
     await browser?.close();

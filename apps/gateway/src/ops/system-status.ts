@@ -25,8 +25,8 @@ const CHECK_TIMEOUT_MS = 1500;
 /** One service's `/health` as the gateway sees it. */
 export interface ServiceHealth {
   readonly name: 'gateway' | 'ticket-service' | 'projection-service';
-  /** `up`: 200; `down`: answered non-200 (a dependency is down); `unreachable`: no answer. */
-  readonly status: 'up' | 'down' | 'unreachable';
+  /** `up`: 200; `down`: answered non-200 (a dependency is down); `unreachable`: no answer; `unknown`: no URL. */
+  readonly status: 'up' | 'down' | 'unreachable' | 'unknown';
   /** The terminus `details` (dependency -> {status, ...}), when the service answered. */
   readonly details: Readonly<Record<string, unknown>> | null;
   readonly error: string | null;
@@ -38,7 +38,7 @@ export interface ServiceHealth {
  * - `projection`: the live generation's checkpoint (`projection_checkpoints`) against the event store head:
  *   `behind` (events after the checkpoint, counted up to 1000), `lag_ms` (age of the oldest of them),
  *   `stalled` (events wait and the checkpoint has not moved for `PROJECTION_STALL_AFTER_MS`), `warning`
- *   (`lag_ms` above {@link LAG_WARNING_MS} or stalled or the service unreachable);
+ *   (`lag_ms` above {@link LAG_WARNING_MS}, stalled, or the lag unreadable);
  * - `dead_letters`: messages on the dead-letter topic `tickets.commands.dlq.v1` (high minus low watermark);
  * - `services`: each service's `/health`.
  */
@@ -124,13 +124,9 @@ export class SystemStatusService implements OnModuleDestroy {
       this.deadLetters(),
       this.services(),
     ]);
-    const projectionService = services.find((s) => s.name === 'projection-service');
     return {
       generated_at: new Date().toISOString(),
-      projection: {
-        ...projection,
-        warning: projection.warning || projectionService?.status === 'unreachable',
-      },
+      projection,
       dead_letters,
       services,
     };
@@ -210,24 +206,28 @@ export class SystemStatusService implements OnModuleDestroy {
   }
 
   private services(): Promise<ServiceHealth[]> {
-    const host =
-      this.config.BIND_HOST === '0.0.0.0' || this.config.BIND_HOST === '::'
-        ? '127.0.0.1'
-        : this.config.BIND_HOST;
+    // A wildcard bind address names no peer: then only the configured URLs are asked (the gateway itself on
+    // the loopback); on one machine (`npm start`) the services share BIND_HOST.
+    const wildcard = this.config.BIND_HOST === '0.0.0.0' || this.config.BIND_HOST === '::';
+    const local = (port: number) => (wildcard ? null : `http://${this.config.BIND_HOST}:${port}`);
     return Promise.all([
-      this.health('gateway', `http://${host}:${this.config.GATEWAY_PORT}`),
       this.health(
-        'ticket-service',
-        this.config.TICKET_SERVICE_URL ?? `http://${host}:${this.config.TICKET_SERVICE_PORT}`,
+        'gateway',
+        `http://${wildcard ? '127.0.0.1' : this.config.BIND_HOST}:${this.config.GATEWAY_PORT}`,
       ),
+      this.health('ticket-service', this.config.TICKET_SERVICE_URL ?? local(this.config.TICKET_SERVICE_PORT)),
       this.health(
         'projection-service',
-        this.config.PROJECTION_SERVICE_URL ?? `http://${host}:${this.config.PROJECTION_SERVICE_PORT}`,
+        this.config.PROJECTION_SERVICE_URL ?? local(this.config.PROJECTION_SERVICE_PORT),
       ),
     ]);
   }
 
-  private async health(name: ServiceHealth['name'], base: string): Promise<ServiceHealth> {
+  private async health(name: ServiceHealth['name'], base: string | null): Promise<ServiceHealth> {
+    if (base === null) {
+      const variable = name === 'ticket-service' ? 'TICKET_SERVICE_URL' : 'PROJECTION_SERVICE_URL';
+      return { name, status: 'unknown', details: null, error: `no URL configured (${variable})` };
+    }
     try {
       const response = await fetch(new URL('/health', base), {
         signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),

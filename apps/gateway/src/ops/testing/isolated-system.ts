@@ -53,7 +53,8 @@ export class IsolatedSystem {
         : service === 'ticket-service'
           ? this.ports.ticket
           : this.ports.projection;
-    await process.start(port, 90_000);
+    // Generous: the test machines are shared and often loaded.
+    await process.start(port, 180_000);
   }
 
   /** Stops `service` gracefully (SIGTERM). */
