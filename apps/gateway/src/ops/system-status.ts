@@ -20,7 +20,7 @@ export const LAG_WARNING_MS = 2000;
 /** How long a status is reused, in ms: many open dashboards cost one computation a second. */
 const STATUS_TTL_MS = 900;
 /** Time a service's `/health` or a store read may take before it counts as down, in ms. */
-const CHECK_TIMEOUT_MS = 1500;
+const CHECK_TIMEOUT_MS = 3000;
 
 /** One service's `/health` as the gateway sees it. */
 export interface ServiceHealth {
