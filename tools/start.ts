@@ -24,15 +24,11 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 function launch(name: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    ['-r', './tools/register-paths.js', `dist/apps/${name}/src/main.js`],
-    {
-      cwd: root,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, ['-r', './tools/register-paths.js', `dist/apps/${name}/src/main.js`], {
+    cwd: root,
+    env: process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
   }
@@ -41,9 +37,7 @@ function launch(name: string): ChildProcess {
     if (stopping) return;
     const recent = (restarts.get(name) ?? []).filter((at) => Date.now() - at < 60_000);
     if (recent.length >= MAX_RESTARTS) {
-      process.stderr.write(
-        `[start] ${name} exited (code ${code}, signal ${signal}) ${MAX_RESTARTS} times in a minute; stopping all\n`,
-      );
+      process.stderr.write(`[start] ${name} exited (code ${code}, signal ${signal}) ${MAX_RESTARTS} times in a minute; stopping all\n`);
       void stop(1);
       return;
     }

@@ -1,10 +1,4 @@
-import {
-  DomainError,
-  ticketSnapshot,
-  type ActiveTicket,
-  type ResourceKey,
-  type TicketState,
-} from '@tickets/domain';
+import { DomainError, ticketSnapshot, type ActiveTicket, type ResourceKey, type TicketState } from '@tickets/domain';
 import { agent, TicketCommandLog } from '../history/testing/ticket-command-log';
 import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-db';
 import type { TicketDocument } from '../tickets/ticket.schema';
@@ -65,18 +59,8 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
       const op = keys.length === 0 ? 0 : random(12);
       try {
         if (op <= 2) {
-          const key = {
-            space_name: SPACES[random(2)],
-            subpath: ['tickets', 'tickets/vip'][random(2)],
-            shortname: `t${next++}`,
-          };
-          log.run(
-            key,
-            'CreateTicket',
-            { uuid: `uuid-${key.shortname}`, workflow_shortname: 'support', tags: random(2) ? ['vip'] : [] },
-            actor,
-            now,
-          );
+          const key = { space_name: SPACES[random(2)], subpath: ['tickets', 'tickets/vip'][random(2)], shortname: `t${next++}` };
+          log.run(key, 'CreateTicket', { uuid: `uuid-${key.shortname}`, workflow_shortname: 'support', tags: random(2) ? ['vip'] : [] }, actor, now);
           keys.push(key);
           continue;
         }
@@ -85,20 +69,13 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
         else if (op <= 8) {
           const group = random(3) === 0 ? {} : { owner_group_shortname: TEAMS[random(2)] };
           log.run(key, 'AssignTicket', { owner_shortname: USERS[random(3)], ...group }, actor, now);
-        } else if (op === 9)
-          log.run(key, 'PatchTicket', { attributes: { tags: random(2) ? ['vip'] : ['x'] } }, actor, now);
+        } else if (op === 9) log.run(key, 'PatchTicket', { attributes: { tags: random(2) ? ['vip'] : ['x'] } }, actor, now);
         else if (op === 10) log.run(key, 'DeleteTicket', {}, actor, now);
         else {
           const before = log.state(key);
           const to = { ...key, subpath: 'moved', shortname: `t${next++}` };
           log.run(key, 'MoveTicketOut', { to }, actor, now);
-          log.run(
-            to,
-            'MoveTicketIn',
-            { from: key, snapshot: ticketSnapshot(before as ActiveTicket, to) },
-            actor,
-            now,
-          );
+          log.run(to, 'MoveTicketIn', { from: key, snapshot: ticketSnapshot(before as ActiveTicket, to) }, actor, now);
           keys.push(to);
         }
       } catch (error) {
@@ -115,17 +92,13 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
   /** The counters from scratch: one count query per (dimension, value) over the live documents. */
   async function recount(space_name: string): Promise<TicketCounterSummary> {
     const docs = await tickets.find({ space_name }, { limit: 100_000 });
-    const values = (pick: (d: TicketDocument) => string | null) => [
-      ...new Set(docs.map(pick).filter((v): v is string => !!v)),
-    ];
+    const values = (pick: (d: TicketDocument) => string | null) => [...new Set(docs.map(pick).filter((v): v is string => !!v))];
     const pair = async (filter: Record<string, unknown>): Promise<OpenClosed> => ({
       open: await tickets.count({ space_name, ...filter, is_open: true }),
       closed: await tickets.count({ space_name, ...filter, is_open: false }),
     });
     const by = async (field: keyof TicketDocument, pick: (d: TicketDocument) => string | null) => {
-      const entries = await Promise.all(
-        values(pick).map(async (v) => [v, await pair({ [field]: v })] as const),
-      );
+      const entries = await Promise.all(values(pick).map(async (v) => [v, await pair({ [field]: v })] as const));
       return Object.fromEntries(entries.filter(([, c]) => c.open + c.closed > 0));
     };
     return {
@@ -166,15 +139,7 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
   it('had a real mix: creates, refusals, closed, deleted and moved tickets', () => {
     const types = new Set(log.events.map((e) => e.type));
     expect([...types].sort()).toEqual(
-      expect.arrayContaining([
-        'TicketCreated',
-        'TicketProgressed',
-        'TicketAssigned',
-        'TicketDeleted',
-        'TicketMovedOut',
-        'TicketMovedIn',
-        'TicketUpdated',
-      ]),
+      expect.arrayContaining(['TicketCreated', 'TicketProgressed', 'TicketAssigned', 'TicketDeleted', 'TicketMovedOut', 'TicketMovedIn', 'TicketUpdated']),
     );
     expect(refused).toBeGreaterThan(10);
     const summary = fromDomain('acme');
@@ -182,14 +147,11 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
     expect(summary.all.closed).toBeGreaterThan(0);
   });
 
-  it.each(SPACES)(
-    'keeps the counters of %s equal to a recount from scratch and to the domain fold',
-    async (space) => {
-      const counters = await dashboard.counters(space);
-      expect(counters).toEqual(await recount(space));
-      expect(counters).toEqual(fromDomain(space));
-    },
-  );
+  it.each(SPACES)('keeps the counters of %s equal to a recount from scratch and to the domain fold', async (space) => {
+    const counters = await dashboard.counters(space);
+    expect(counters).toEqual(await recount(space));
+    expect(counters).toEqual(fromDomain(space));
+  });
 
   it('reads the counters with one query, not a scan (summarizeCounters over ticket_counters only)', async () => {
     const raw = await tickets.counts('acme');
@@ -223,22 +185,12 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
       expect(summary.per_day[0].date).toBe('2025-01-31');
       const day = (date: Date | string) => new Date(date).toISOString().slice(0, 10);
       for (const { date, created, closed } of summary.per_day) {
-        expect({ date, created }).toEqual({
-          date,
-          created: docs.filter((d) => day(d.created_at) === date).length,
-        });
-        expect({ date, closed }).toEqual({
-          date,
-          closed: docs.filter((d) => !d.is_open && day(d.closed_at ?? d.updated_at) === date).length,
-        });
+        expect({ date, created }).toEqual({ date, created: docs.filter((d) => day(d.created_at) === date).length });
+        expect({ date, closed }).toEqual({ date, closed: docs.filter((d) => !d.is_open && day(d.closed_at ?? d.updated_at) === date).length });
       }
       expect(summary.per_day.some((d) => d.created > 0)).toBe(true);
       expect(summary.per_day.some((d) => d.closed > 0)).toBe(true);
-      expect(summary).toMatchObject({
-        space_name: 'acme',
-        generated_at: '2025-03-01T00:00:00.000Z',
-        counters: await dashboard.counters('acme'),
-      });
+      expect(summary).toMatchObject({ space_name: 'acme', generated_at: '2025-03-01T00:00:00.000Z', counters: await dashboard.counters('acme') });
     });
 
     it('counts open tickets by finer ages and tickets created and closed per hour (activity), as a recount', async () => {

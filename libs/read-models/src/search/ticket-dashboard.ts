@@ -107,11 +107,7 @@ export class TicketDashboard {
     const now = options.now.getTime();
     const days = Math.max(1, Math.min(MAX_SUMMARY_DAYS, Math.trunc(options.days ?? 14)));
     const ago = (n: number) => new Date(now - n * DAY_MS);
-    const open = (created_at: Record<string, Date>): FilterQuery<TicketDocument> => ({
-      space_name,
-      is_open: true,
-      created_at,
-    });
+    const open = (created_at: Record<string, Date>): FilterQuery<TicketDocument> => ({ space_name, is_open: true, created_at });
     const ageQueries: [AgeBucket, FilterQuery<TicketDocument>][] = [
       ['<1d', open({ $gt: ago(1) })],
       ['1-7d', open({ $gt: ago(7), $lte: ago(1) })],
@@ -141,10 +137,7 @@ export class TicketDashboard {
       space_name,
       generated_at: options.now.toISOString(),
       counters,
-      open_age: Object.fromEntries(ageQueries.map(([bucket], i) => [bucket, ageCounts[i]])) as Record<
-        AgeBucket,
-        number
-      >,
+      open_age: Object.fromEntries(ageQueries.map(([bucket], i) => [bucket, ageCounts[i]])) as Record<AgeBucket, number>,
       per_day: dayStarts.map((start, i) => ({
         date: new Date(start).toISOString().slice(0, 10),
         created: dayCounts[2 * i],
