@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   await Promise.all(services.map(({ name, port }) => waitHealthy(name, port)));
   process.stdout.write(
     `\n[start] all services healthy: gateway http://${config.BIND_HOST}:${config.GATEWAY_PORT} ` +
-      `(OpenAPI UI at /docs). Get a token with: npm run -s token -- alice agent. Ctrl-C stops.\n\n`,
+      `(OpenAPI UI at /docs). Get a token with: npm run -s token -- alice agent. Ctrl-C stops.\n` +
+      `[start] ops dashboard: http://${config.BIND_HOST}:${config.GATEWAY_PORT}/dashboard (sign in with the token)\n\n`,
   );
 }
 

@@ -3,6 +3,7 @@
 # from the package registries only, pinned, and only when missing or when their pins changed:
 #   .local/bin/kustomize                       go install sigs.k8s.io/kustomize/kustomize/v5 (Go module proxy)
 #   .local/bin/compose-config                  go build of tools/deploy-checks/compose-config (compose-go)
+#   .local/bin/promtool                        go install github.com/prometheus/prometheus/cmd/promtool (Go module proxy)
 #   .local/deploy-checks/python/               pip install --target of requirements.txt (PyPI):
 #     bin/hadolint                             hadolint, the Dockerfile linter
 #     kubernetes_validate/                     Kubernetes JSON schemas + validator
@@ -10,6 +11,8 @@
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.1
+# Prometheus 3.x publishes its Go module as v0.3xx.y (v0.316.0 = Prometheus 3.16.0).
+PROMTOOL_VERSION=v0.316.0
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -42,6 +45,18 @@ if [[ ! -x "$bin/kustomize" ]] || ! stamp_ok kustomize "$(go_stamp "$kustomize_i
   mv -f "$tmp/kustomize" "$bin/kustomize"
   rm -rf "$tmp"
   stamp_write kustomize "$(go_stamp "$kustomize_inputs")"
+fi
+
+promtool_inputs="promtool $PROMTOOL_VERSION"
+if [[ ! -x "$bin/promtool" ]] || ! stamp_ok promtool "$(go_stamp "$promtool_inputs")"; then
+  need_go promtool
+  log "installing promtool $PROMTOOL_VERSION (go install)"
+  tmp="$(mktemp -d "$state/promtool.XXXXXX")"
+  GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOBIN="$tmp" \
+    go install -trimpath "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
+  mv -f "$tmp/promtool" "$bin/promtool"
+  rm -rf "$tmp"
+  stamp_write promtool "$(go_stamp "$promtool_inputs")"
 fi
 
 compose_src="$here/compose-config"

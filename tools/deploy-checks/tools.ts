@@ -65,6 +65,11 @@ export function kustomizeBuild(dir: string): ToolResult {
   return run(path.join(BIN, 'kustomize'), ['build', dir]);
 }
 
+/** `promtool check rules FILE...` (Prometheus' own validator of rule files, pinned in install-tools.sh). */
+export function promtoolCheckRules(files: readonly string[]): ToolResult {
+  return run(path.join(BIN, 'promtool'), ['check', 'rules', ...files]);
+}
+
 /**
  * Loads Compose files as `docker compose -f A -f B config` does (compose-go: merge, interpolation, Compose
  * Specification schema, consistency), seeing only the variables in `env`.

@@ -30,6 +30,8 @@ import { AdminBootstrap } from './users/admin-bootstrap';
 import { LoginThrottle } from './users/login-throttle';
 import { UserDirectory } from './users/user-directory';
 import { UsersController } from './users/users.controller';
+import { HttpMetricsModule } from './ops/http-metrics';
+import { OPS_CONTROLLERS, OPS_PROVIDERS } from './ops/ops.providers';
 
 /** The gateway: Dmart's HTTP API in, commands to Kafka, queries from the MongoDB read models. */
 @Module({})
@@ -41,6 +43,7 @@ export class GatewayModule {
         ConfigModule.forRoot(config),
         loggingModule(config, 'gateway'),
         MetricsModule,
+        HttpMetricsModule,
         TerminusModule,
         EventStoreModule,
         MongooseModule.forRoot(config.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
@@ -52,7 +55,15 @@ export class GatewayModule {
           verifyOptions: { algorithms: ['HS256'] },
         }),
       ],
-      controllers: [ManagedController, TicketActionsController, HealthController, ...QUERY_CONTROLLERS, LiveController, UsersController],
+      controllers: [
+        ManagedController,
+        TicketActionsController,
+        HealthController,
+        ...QUERY_CONTROLLERS,
+        LiveController,
+        UsersController,
+        ...OPS_CONTROLLERS,
+      ],
       providers: [
         kafkaPublisherProvider('gateway'),
         {
@@ -74,6 +85,7 @@ export class GatewayModule {
         ExternalTokenVerifier,
         LoginThrottle,
         AdminBootstrap,
+        ...OPS_PROVIDERS,
       ],
     };
   }

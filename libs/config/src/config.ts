@@ -81,6 +81,12 @@ export const configSchema = z
     PROJECTION_SERVICE_PORT: port.default(8082),
     /** Address the HTTP listeners bind to. */
     BIND_HOST: z.string().default('127.0.0.1'),
+    /**
+     * Base URLs at which the gateway reaches ticket-service and projection-service over HTTP (the ops dashboard
+     * shows their `/health`); default `http://<BIND_HOST or 127.0.0.1>:<port>`, as `npm start` runs them.
+     */
+    TICKET_SERVICE_URL: z.string().url().optional(),
+    PROJECTION_SERVICE_URL: z.string().url().optional(),
 
     /** How long the gateway waits for a command's result before answering 504, in ms. */
     COMMAND_TIMEOUT_MS: positiveInt.default(10000),

@@ -3,7 +3,14 @@ import { agent, TicketCommandLog } from '../history/testing/ticket-command-log';
 import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-db';
 import type { TicketDocument } from '../tickets/ticket.schema';
 import { TicketsReadModel } from '../tickets/tickets.read-model';
-import { summarizeCounters, TicketDashboard, type OpenClosed, type TicketCounterSummary } from './ticket-dashboard';
+import {
+  ACTIVITY_AGE_BUCKETS,
+  dashboardActivity,
+  summarizeCounters,
+  TicketDashboard,
+  type OpenClosed,
+  type TicketCounterSummary,
+} from './ticket-dashboard';
 
 /**
  * Dashboard reads against a real MongoDB server (mongod on the test machines). A random mix of
@@ -184,6 +191,38 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
       expect(summary.per_day.some((d) => d.created > 0)).toBe(true);
       expect(summary.per_day.some((d) => d.closed > 0)).toBe(true);
       expect(summary).toMatchObject({ space_name: 'acme', generated_at: '2025-03-01T00:00:00.000Z', counters: await dashboard.counters('acme') });
+    });
+
+    it('counts open tickets by finer ages and tickets created and closed per hour (activity), as a recount', async () => {
+      // "Now" inside the generated history, so some tickets were created and closed in the last hours.
+      const now = end - 20 * DAY;
+      const activity = await dashboardActivity(tickets, 'acme', { now: new Date(now), hours: 72 });
+      const docs = await tickets.find({ space_name: 'acme' }, { limit: 100_000 });
+      const at = (date: Date | string) => new Date(date).getTime();
+      const open = docs.filter((d) => d.is_open && at(d.created_at) <= now);
+      let above = 0;
+      const expected = ACTIVITY_AGE_BUCKETS.map(({ bucket, below }) => {
+        const count = open.filter(
+          (d) => now - at(d.created_at) >= above && now - at(d.created_at) < below,
+        ).length;
+        above = below;
+        return { bucket, count };
+      });
+      expect(activity.open_age).toEqual(expected);
+      expect(activity.per_hour).toHaveLength(72);
+      expect(activity.per_hour[71].hour).toBe(
+        new Date(Math.floor(now / 3_600_000) * 3_600_000).toISOString(),
+      );
+      for (const { hour, created, closed } of activity.per_hour) {
+        const inHour = (date: Date | string) => at(date) >= at(hour) && at(date) < at(hour) + 3_600_000;
+        expect({ hour, created }).toEqual({ hour, created: docs.filter((d) => inHour(d.created_at)).length });
+        expect({ hour, closed }).toEqual({
+          hour,
+          closed: docs.filter((d) => !d.is_open && inHour(d.closed_at ?? d.updated_at)).length,
+        });
+      }
+      expect(activity.per_hour.some((h) => h.created > 0)).toBe(true);
+      expect(activity.open_age.some((b) => b.count > 0)).toBe(true);
     });
 
     it('is empty, not failing, for a space without tickets', async () => {
