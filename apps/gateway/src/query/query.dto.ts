@@ -134,7 +134,7 @@ export class ManagedQueryDto {
 
   @ApiPropertyOptional({
     default: true,
-    description: 'Count the matches, up to 1000 or the end of the page (then attributes.total_is_lower_bound); otherwise -1',
+    description: 'Count the matches, up to 500 or the end of the page (then attributes.total_is_lower_bound); otherwise -1',
   })
   @IsOptional()
   @IsBoolean()

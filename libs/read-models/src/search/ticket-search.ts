@@ -32,9 +32,10 @@ export interface SearchPage {
 /**
  * Matches a search counts at most for its `total` (docs/query-api.md "Totals"): counting costs one index entry,
  * and usually one document, per match, so an exact total over a large result would cost in proportion to the
- * read model's size. 1000 = 100 pages of Dmart's default 10 (GitHub's search stops at 1000 results too).
+ * read model's size. 500 = 50 pages of Dmart's default 10; the worst case, a filter that the index in use does
+ * not narrow and that few tickets pass (1 in 100), reads 500 x 100 documents.
  */
-export const TOTAL_COUNT_LIMIT = 1000;
+export const TOTAL_COUNT_LIMIT = 500;
 
 /**
  * The most matches a search's `total` counts: {@link TOTAL_COUNT_LIMIT}, or the end of the page asked for when
