@@ -72,6 +72,8 @@ export class ManagedQueryController {
       records: result.documents.map((doc) => ticketRecord(doc, options)),
       attributes: {
         total: result.total,
+        // Only when counting stopped at its bound (docs/query-api.md "Totals").
+        ...(result.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
         returned: result.documents.length,
         ...ignoredAttributes({ ignored_fields: result.ignored_fields, ignored_terms: result.ignored_terms, ignored_parameters }),
       },
@@ -102,6 +104,7 @@ export class ManagedQueryController {
       records: [],
       attributes: {
         total: matching ? matching.total : counters.all.open + counters.all.closed,
+        ...(matching?.total_is_lower_bound ? { total_is_lower_bound: true } : {}),
         returned: 0,
         counters,
         ...ignoredAttributes({

@@ -132,7 +132,10 @@ export class ManagedQueryDto {
   @IsBoolean()
   retrieve_attachments?: boolean;
 
-  @ApiPropertyOptional({ default: true, description: 'Count every match (otherwise total is -1, as in Dmart)' })
+  @ApiPropertyOptional({
+    default: true,
+    description: 'Count the matches, up to 500 or the end of the page (then attributes.total_is_lower_bound); otherwise -1',
+  })
   @IsOptional()
   @IsBoolean()
   retrieve_total?: boolean;

@@ -225,6 +225,20 @@ describe('ticket dashboard (real MongoDB-compatible server)', () => {
       expect(activity.open_age.some((b) => b.count > 0)).toBe(true);
     });
 
+    it('takes the >30d bucket from the open counter, equal to a recount, when tickets have aged past 30 days', async () => {
+      const later = end + 12 * DAY;
+      const summary = await dashboard.summary('acme', { now: new Date(later), days: 1 });
+      const open = (await tickets.find({ space_name: 'acme', is_open: true }, { limit: 100_000 })).map((d) => later - new Date(d.created_at).getTime());
+      const older = open.filter((age) => age >= 30 * DAY).length;
+      expect(older).toBeGreaterThan(0);
+      expect(summary.open_age).toEqual({
+        '<1d': 0,
+        '1-7d': 0,
+        '7-30d': open.filter((age) => age >= 7 * DAY && age < 30 * DAY).length,
+        '>30d': older,
+      });
+    });
+
     it('is empty, not failing, for a space without tickets', async () => {
       const summary = await dashboard.summary('nobody', { now: new Date(end), days: 1 });
       expect(summary).toMatchObject({

@@ -1,9 +1,10 @@
+import type { mongo } from 'mongoose';
 import { USER_JSON_MAX_DEPTH } from '@tickets/contracts';
 import type { ResourceKey } from '@tickets/domain';
 import { agent, TicketCommandLog } from '../history/testing/ticket-command-log';
 import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-db';
 import { TicketsReadModel } from '../tickets/tickets.read-model';
-import { TicketSearch } from './ticket-search';
+import { TicketSearch, TOTAL_COUNT_LIMIT } from './ticket-search';
 import type { TicketCriteria } from './ticket-query';
 
 /**
@@ -274,6 +275,81 @@ describe('ticket search (real MongoDB-compatible server)', () => {
       expect(t1.payload?.body).toMatchObject({ $where: 'x' });
       const [t9] = (await search.search({ space_name: 'acme', search: '@shortname:t9' })).documents;
       expect(t9.collaborators).toEqual({ approve: 'dave', '$escalate.now': 'erin' });
+    });
+  });
+
+  describe('at size: bounded totals and indexed pages (space `bulk`, stored documents)', () => {
+    const BULK = TOTAL_COUNT_LIMIT + 50;
+    const base = Date.parse('2025-01-01T00:00:00.000Z');
+    const explain = async (filter: Record<string, unknown>, sort: Record<string, 1 | -1>, limit: number) => {
+      const { tickets: model } = await tickets.live();
+      const plan = (await model.find({ ...filter, deleted: { $ne: true } }).sort(sort).limit(limit).explain('executionStats')) as unknown as {
+        executionStats: { nReturned: number; totalDocsExamined: number };
+      };
+      return plan.executionStats;
+    };
+
+    beforeAll(async () => {
+      // The projection's document shape, minimally: what the criteria and the read model's filters look at.
+      const { tickets: model } = await tickets.live();
+      const docs = Array.from({ length: BULK }, (_, k) => ({
+        _id: `bulk/tickets/b${k}`,
+        uuid: `uuid-b${k}`,
+        shortname: `b${k}`,
+        space_name: 'bulk',
+        subpath: 'tickets',
+        tags: [`team${k % 7}`],
+        state: k % 2 === 0 ? 'in_progress' : 'new',
+        is_open: true,
+        payload: { content_type: 'json', body: { priority: 1 + (k % 5) } },
+        collaborators: {},
+        created_at: new Date(base + k * 60_000),
+        updated_at: new Date(base + k * 60_000),
+        closed_at: null,
+        deleted: k === 0,
+      }));
+      await model.collection.insertMany(docs as unknown as mongo.Document[]);
+    });
+
+    it('counts a total up to TOTAL_COUNT_LIMIT and says when it is a lower bound', async () => {
+      const all = await search.search({ space_name: 'bulk' });
+      expect(all).toMatchObject({ total: TOTAL_COUNT_LIMIT, total_is_lower_bound: true });
+      expect(all.documents.map((d) => d.shortname)).toEqual(Array.from({ length: 10 }, (_, i) => `b${BULK - 1 - i}`));
+      // The live tickets carrying team3 (k = 3, 10, 17, ...; b0, deleted, is team0): exact, under the bound.
+      const team3 = Array.from({ length: BULK }, (_, k) => k).filter((k) => k % 7 === 3).length;
+      expect(team3).toBeLessThan(TOTAL_COUNT_LIMIT);
+      expect(await search.search({ space_name: 'bulk', filter_tags: ['team3'] }, { limit: 1 })).toMatchObject({
+        total: team3,
+        total_is_lower_bound: false,
+      });
+      expect(await search.search({ space_name: 'bulk' }, { retrieve_total: false })).toMatchObject({ total: -1, total_is_lower_bound: false });
+    });
+
+    it('counts up to the end of the page asked for when it lies beyond the bound', async () => {
+      const late = await search.search({ space_name: 'bulk' }, { offset: TOTAL_COUNT_LIMIT, limit: 100 });
+      expect(late).toMatchObject({ total: BULK - 1, total_is_lower_bound: false });
+      expect(late.documents).toHaveLength(BULK - 1 - TOTAL_COUNT_LIMIT);
+      const beyond = await search.search({ space_name: 'bulk' }, { offset: TOTAL_COUNT_LIMIT - 10, limit: 20 });
+      expect(beyond).toMatchObject({ total: TOTAL_COUNT_LIMIT + 10, total_is_lower_bound: true });
+    });
+
+    it('reads a page in index order: about limit / selectivity documents, no in-memory sort', async () => {
+      const filter = { $and: [{ space_name: 'bulk' }, { tags: { $in: ['team3'] } }, { state: 'in_progress' }, { 'payload.body.priority': { $gte: 3 } }] };
+      const page = await explain(filter, { created_at: -1, _id: -1 }, 10);
+      // One in 7 has the tag, 3 in 10 of those the state and priority: ~35 documents for 10, not all the tagged.
+      expect(page.nReturned).toBe(10);
+      expect(page.totalDocsExamined).toBeLessThan(50);
+      const newest = await explain({ space_name: 'bulk' }, { created_at: -1, _id: -1 }, 10);
+      expect(newest.totalDocsExamined).toBeLessThanOrEqual(10);
+    });
+
+    it('lists a space with a cursor, reading only the page', async () => {
+      const first = await search.list({ space_name: 'bulk' }, { limit: 5, order: 'asc' });
+      expect(first.documents.map((d) => d.shortname)).toEqual(['b1', 'b2', 'b3', 'b4', 'b5']);
+      const after = { $or: [{ created_at: { $gt: new Date(base + 5 * 60_000) } }, { created_at: new Date(base + 5 * 60_000), _id: { $gt: 'bulk/tickets/b5' } }] };
+      const stats = await explain({ $and: [{ space_name: 'bulk' }, after] }, { created_at: 1, _id: 1 }, 6);
+      // Each branch of the cursor's `$or` reads at most a page: a dozen documents, not the space's 1049.
+      expect(stats.totalDocsExamined).toBeLessThanOrEqual(2 * 6);
     });
   });
 

@@ -22,14 +22,36 @@ export interface SearchPage {
   readonly offset?: number;
   readonly sort_by?: string;
   readonly sort_type?: SortType;
-  /** Count every match (Dmart's `retrieve_total`, default true); otherwise `total` is -1, as in Dmart. */
+  /**
+   * Count the matches (Dmart's `retrieve_total`, default true), up to {@link totalCountBound}; otherwise `total`
+   * is -1, as in Dmart.
+   */
   readonly retrieve_total?: boolean;
+}
+
+/**
+ * Matches a search counts at most for its `total` (docs/query-api.md "Totals"): counting costs one index entry,
+ * and usually one document, per match, so an exact total over a large result would cost in proportion to the
+ * read model's size. 500 = 50 pages of Dmart's default 10; the worst case, a filter that the index in use does
+ * not narrow and that few tickets pass (1 in 100), reads 500 x 100 documents.
+ */
+export const TOTAL_COUNT_LIMIT = 500;
+
+/**
+ * The most matches a search's `total` counts: {@link TOTAL_COUNT_LIMIT}, or the end of the page asked for when
+ * it lies further (so a page the client reached never reports fewer matches than the documents before it).
+ */
+export function totalCountBound(offset: number, limit: number): number {
+  return Math.max(TOTAL_COUNT_LIMIT, offset + limit);
 }
 
 /** A page of search results: decoded documents, the total (-1 when not asked for) and what was ignored. */
 export interface SearchResult {
   readonly documents: readonly TicketDocument[];
+  /** The number of matches, counted up to {@link totalCountBound}; -1 when not asked for. */
   readonly total: number;
+  /** `true` when counting stopped at the bound: at least `total` tickets match (maybe more). */
+  readonly total_is_lower_bound: boolean;
   /** Unknown fields named by the search or `sort_by`, as written (Dmart ignores them too). */
   readonly ignored_fields: readonly string[];
   /** Malformed search terms skipped by the parser, as written. */
@@ -75,14 +97,17 @@ export class TicketSearch {
     const { sort, ignored_sort_by } = ticketSort(page.sort_by, page.sort_type);
     const limit = resolveLimit(page.limit);
     const filter = plan.filter as FilterQuery<TicketDocument>;
+    const offset = Math.max(0, Math.trunc(page.offset ?? 0));
+    const bound = totalCountBound(offset, limit);
     const [documents, total] = await Promise.all([
       // `limit(0)` means "no limit" to MongoDB: a page of 0 is answered without a read.
-      limit === 0 ? Promise.resolve([]) : this.tickets.find(filter, { sort, skip: Math.max(0, page.offset ?? 0), limit }),
-      page.retrieve_total === false ? Promise.resolve(-1) : this.tickets.count(filter),
+      limit === 0 ? Promise.resolve([]) : this.tickets.find(filter, { sort, skip: offset, limit }),
+      page.retrieve_total === false ? Promise.resolve(-1) : this.tickets.count(filter, { limit: bound }),
     ]);
     return {
       documents,
       total,
+      total_is_lower_bound: total >= bound,
       ignored_fields: ignored_sort_by ? [...plan.ignored_fields, ignored_sort_by] : plan.ignored_fields,
       ignored_terms: plan.ignored_terms,
     };

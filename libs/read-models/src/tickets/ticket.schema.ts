@@ -154,6 +154,16 @@ ticketSchema.index({ created_at: 1 });
 // Dashboards: open tickets by age, closed per day.
 ticketSchema.index({ space_name: 1, is_open: 1, created_at: 1 });
 ticketSchema.index({ space_name: 1, closed_at: 1 });
+// (v2.3) Searches and lists of one space walk these in their order (created_at, _id; equality first, then the
+// sort: the ESR rule), so a page reads about `limit / selectivity` documents whatever the space's size, instead
+// of every match of the most selective single-field index followed by an in-memory sort.
+ticketSchema.index({ space_name: 1, created_at: 1, _id: 1 });
+ticketSchema.index({ space_name: 1, tags: 1, created_at: 1, _id: 1 });
+/** (v2.3) Covers the dashboard's counts of live tickets by `created_at` (no document read per ticket counted). */
+export const DASHBOARD_CREATED_INDEX = { space_name: 1, is_open: 1, created_at: 1, deleted: 1 } as const;
+ticketSchema.index(DASHBOARD_CREATED_INDEX);
+// (v2.3) Closed per day: both branches of the `closed_at`, else `updated_at` dating are bounded by the day.
+ticketSchema.index({ space_name: 1, is_open: 1, closed_at: 1, updated_at: 1 });
 /**
  * Full-text search of bare words (search/search.filter.ts `$text`): every string value of the document,
  * payload body included, since its keys are the users' own (a wildcard text index; MongoDB has no text index

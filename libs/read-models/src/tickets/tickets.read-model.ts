@@ -24,6 +24,14 @@ export interface TicketFindOptions {
   readonly limit?: number;
 }
 
+/** Options of {@link TicketsReadModel.count}. */
+export interface TicketCountOptions {
+  /** Stop counting at this many matches (the answer is then `limit`: at least that many match). */
+  readonly limit?: number;
+  /** Index key pattern to count on (one of `ticketSchema`'s), when the planner's own choice is not the cheapest. */
+  readonly hint?: Record<string, 1 | -1>;
+}
+
 /** The mongoose models of one read model generation's `tickets` and `ticket_counters` collections. */
 export interface TicketModels {
   readonly generation: ReadModelGeneration;
@@ -118,10 +126,16 @@ export class TicketsReadModel {
     return docs.map(decodeTicketDocument);
   }
 
-  /** Number of live tickets matching `filter` (same filter rules as {@link find}). */
-  async count(filter: FilterQuery<TicketDocument>): Promise<number> {
+  /**
+   * Number of live tickets matching `filter` (same filter rules as {@link find}), at most `options.limit`. The
+   * cost is one index entry (plus one document, unless the index covers the filter) per match counted.
+   */
+  async count(filter: FilterQuery<TicketDocument>, options: TicketCountOptions = {}): Promise<number> {
     const { tickets } = await this.live();
-    return tickets.countDocuments({ ...filter, deleted: { $ne: true } }).exec();
+    const query = tickets.countDocuments({ ...filter, deleted: { $ne: true } });
+    if (options.limit !== undefined) query.limit(options.limit);
+    if (options.hint) query.hint(options.hint);
+    return query.exec();
   }
 
   /**
