@@ -97,6 +97,8 @@ describe('JSON limits (one home for the numbers of both edges)', () => {
       ['an empty key', JSON.parse('{"body": {"": 1}}'), /empty key/],
       ['a NUL in a key', JSON.parse('{"body": {"a\\u0000b": 1}}'), /NUL/],
       ['__proto__', JSON.parse('{"body": {"__proto__": {"admin": true}}}'), /__proto__/],
+      ['constructor', { body: { constructor: 1 } }, /"constructor" is not allowed/],
+      ['prototype', { body: { prototype: {} } }, /"prototype" is not allowed/],
     ])('refuses %s, naming the object', (_, value, message) => {
       expect(checkJsonLimits(value, { maxDepth: 8 })).toMatchObject({
         kind: 'forbidden_key',

@@ -74,15 +74,17 @@ export interface JsonShapeLimits {
 
 /**
  * Keys refused anywhere in a command: the empty key (no use, and it makes paths ambiguous), keys holding NUL
- * (BSON keys are NUL-terminated), and `__proto__` (assigning it to a JavaScript object sets the prototype
- * instead of a key, so the value would be lost or, worse, inherited). Keys starting with `$` or holding `.`
+ * (BSON keys are NUL-terminated), and `__proto__`, `constructor` and `prototype` (the keys of prototype
+ * pollution: assigning `__proto__` sets an object's prototype instead of a key, and common JSON tooling,
+ * NestJS' validation pipe and class-transformer among them, deletes or trips over the other two, so they would
+ * be lost on one edge and kept on the other; refused on both, they are never silently dropped). Keys starting with `$` or holding `.`
  * are accepted: the read models store them escaped (`%24`, `%2E`; read-models `user-data.codec.ts`), never as
  * operators or paths, and JSON Schemas need `$schema`, `$ref`, `$id`.
  */
 export function forbiddenKeyReason(key: string): string | null {
   if (key === '') return 'an empty key is not allowed';
   if (key.includes('\u0000')) return 'a key must not contain the NUL character (\\u0000)';
-  if (key === '__proto__') return 'the key "__proto__" is not allowed';
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype') return `the key "${key}" is not allowed`;
   return null;
 }
 

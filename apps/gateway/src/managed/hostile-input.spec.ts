@@ -226,6 +226,8 @@ describe('hostile input at the HTTP edge', () => {
     it.each([
       ['an empty key', '{"": 1}', /empty key/],
       ['__proto__', '{"__proto__": {"is_admin": true}}', /__proto__/],
+      ['constructor', '{"a": {"constructor": 1}}', /"constructor" is not allowed/],
+      ['prototype', '{"prototype": {"x": 1}}', /"prototype" is not allowed/],
       ['a NUL in a key', '{"a\\u0000b": 1}', /NUL/],
       ['a key of 300 characters', `{"${'k'.repeat(300)}": 1}`, /key is longer than 256/],
     ])('refuses %s in user JSON with 422', async (_, body, message) => {
@@ -249,6 +251,18 @@ describe('hostile input at the HTTP edge', () => {
       expect(published[0].payload).toMatchObject({
         payload: { body: { $where: 'sleep(1000)', 'a.b': { $gt: '' } } },
       });
+    });
+
+    it('keeps keys named like Object.prototype methods (toString, valueOf...) at any depth, as sent', async () => {
+      const body = { toString: 'x', a: { valueOf: [1], hasOwnProperty: { isPrototypeOf: null } } };
+      const response = await post(
+        '/managed/request',
+        JSON.stringify(ticketRequest({ payload: { content_type: 'json', body } })),
+      );
+      expect(response.status).toBe(200);
+      expect(JSON.stringify((published[0].payload as { payload: { body: unknown } }).payload.body)).toBe(
+        JSON.stringify(body),
+      );
     });
   });
 

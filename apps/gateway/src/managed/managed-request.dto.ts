@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -12,6 +12,13 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+
+/**
+ * Keeps a free-form JSON field exactly as the client sent it. class-transformer would otherwise rebuild it and
+ * silently drop keys such as `constructor`, `toString` or `prototype` at any depth (user data: a payload body,
+ * a workflow or schema definition). The request-limits guard has already bounded its shape.
+ */
+export const RawJson = () => Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key], { toClassOnly: true });
 
 /**
  * Shortname rule (TICKETS.md section 1; the domain's `SHORTNAME_PATTERN`): 1-64 letters (incl. Arabic, with
@@ -50,6 +57,7 @@ export class RecordDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
   @IsObject()
+  @RawJson()
   attributes?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Accepted for Dmart compatibility and ignored' })

@@ -10,7 +10,7 @@ import { DmartException } from '../errors/dmart-exception';
  * a body deeper than `JSON_LIMITS.requestMaxDepth`, and the gateway never accepts a command the read side
  * cannot store. The whole body is limited by the JSON parser (`requestMaxBytes`, 413 `entity.too.large`).
  * Refusals, in Dmart's envelope, name the limit and the path:
- * - 422 (code 422): too deep, a string, key or array too long, too many keys, an empty/NUL/`__proto__` key,
+ * - 422 (code 422): too deep, a string, key or array too long, too many keys, an empty/NUL/`__proto__`/`constructor`/`prototype` key,
  *   NUL in a string;
  * - 413 (code 413): the `attributes` of one record of `POST /managed/request` over `recordMaxBytes` (each record
  *   becomes one command, which must stay under the envelope limit).

@@ -276,7 +276,7 @@ const deepMerge = (current: unknown, change: unknown): unknown => {
   const base: Record<string, unknown> = isPlainObject(current) ? { ...current } : {};
   for (const [key, value] of Object.entries(change)) {
     if (value === null) delete base[key];
-    else if (value !== undefined) base[key] = deepMerge(base[key], value);
+    else if (value !== undefined) base[key] = deepMerge(Object.hasOwn(base, key) ? base[key] : undefined, value);
   }
   return base;
 };
