@@ -33,12 +33,15 @@ const FAULTS: readonly {
   readonly target: ServiceName | ServerName;
 }[] = [
   { name: 'kill -9 ticket-service', kind: 'service', target: 'ticket-service' },
-  { name: 'kill -9 projection-service', kind: 'service', target: 'projection-service' },
   { name: 'kill -9 gateway', kind: 'service', target: 'gateway' },
   { name: 'restart Kafka broker', kind: 'server', target: 'kafka' },
   { name: 'restart PostgreSQL', kind: 'server', target: 'postgres' },
   { name: 'restart mongod', kind: 'server', target: 'mongod' },
+  // Last: its recovery includes catching up on everything written while it was down.
+  { name: 'kill -9 projection-service', kind: 'service', target: 'projection-service' },
 ];
+/** Every DUPLICATE_EVERY-th command is delivered twice on purpose (Kafka: published again; HTTP: resent with its key). */
+const DUPLICATE_EVERY = 7;
 const COMMAND_DEADLINE_MS = 240_000;
 
 function argument(name: string, fallback: number): number {
@@ -161,6 +164,8 @@ async function main(): Promise<void> {
           records.push(record);
           await kafka.send(command, record, COMMAND_DEADLINE_MS);
           if (record.outcome !== 'succeeded') return;
+          if (records.length % DUPLICATE_EVERY === 0)
+            await kafka.send(command, record, COMMAND_DEADLINE_MS, { again: true });
         } else {
           const { method, path: url, body } = httpStep(space, shortname, step);
           const record: CommandRecord = {
@@ -175,6 +180,8 @@ async function main(): Promise<void> {
           records.push(record);
           await http.send(method, url, body, record, COMMAND_DEADLINE_MS);
           if (record.outcome !== 'succeeded') return;
+          if (records.length % DUPLICATE_EVERY === 0)
+            await http.send(method, url, body, record, COMMAND_DEADLINE_MS);
         }
       }
     };

@@ -85,17 +85,28 @@ export class KafkaDriver {
     });
   }
 
-  /** Publishes (and re-publishes) `command` until a result arrives or `deadlineMs` passes. */
-  async send(command: CommandEnvelope, record: CommandRecord, deadlineMs: number): Promise<void> {
+  /**
+   * Publishes (and re-publishes) `command` until a result arrives or `deadlineMs` passes. With `again`, a
+   * duplicate delivery on purpose: publishes it once more and waits for a second answer.
+   */
+  async send(
+    command: CommandEnvelope,
+    record: CommandRecord,
+    deadlineMs: number,
+    options: { again?: boolean } = {},
+  ): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     const key = [command.space_name, command.subpath, command.shortname].join('/');
-    while (!this.results.has(command.command_id) && Date.now() < deadline) {
+    const wanted = (this.results.get(command.command_id)?.length ?? 0) + (options.again ? 1 : 0);
+    const answered = () => (this.results.get(command.command_id)?.length ?? 0) >= Math.max(1, wanted);
+    while (!answered() && Date.now() < deadline) {
       record.sends += 1;
       await this.producer!.send({
         topic: this.topics.commands,
         messages: [{ key, value: JSON.stringify(command) }],
       }).catch(() => sleep(500));
       await new Promise<void>((done) => {
+        if (answered()) return done(); // the answer came while publishing
         const timer = setTimeout(done, Math.min(this.resendAfterMs, Math.max(0, deadline - Date.now())));
         this.waiters.set(command.command_id, () => {
           clearTimeout(timer);
