@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ServerKafka } from '@nestjs/microservices';
 import type { Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -56,10 +50,7 @@ export class LiveEventsConsumer implements OnApplicationBootstrap, BeforeApplica
         resolve(true);
       });
     });
-    if (!positioned)
-      this.logger.warn(
-        `no fetch on the ticket events topic within ${POSITIONED_TIMEOUT_MS} ms; live streams start when it comes`,
-      );
+    if (!positioned) this.logger.warn(`no fetch on the ticket events topic within ${POSITIONED_TIMEOUT_MS} ms; live streams start when it comes`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -8,28 +8,10 @@ import { TicketsReadModel, type TicketIntegrationEvent } from '@tickets/read-mod
 export const LIVE_METRICS = {
   streams: 'gateway_live_streams',
   events: 'gateway_live_events_total',
-  dropped: 'gateway_live_streams_dropped_total',
 } as const;
 
 /** Time between two `heartbeat` events of an idle stream, in ms (keeps proxies from closing it). */
 export const LIVE_HEARTBEAT_MS = 15_000;
-
-/**
- * Most bytes a stream may have written but not yet sent to its client (the socket's backlog) before the
- * client is dropped: a client that reads slower than its space changes would otherwise make the gateway
- * buffer without bound. A dropped EventSource reconnects by itself and starts again from a `snapshot`.
- */
-export const LIVE_MAX_BACKLOG_BYTES = 1024 * 1024;
-
-/** How a stream learns about its client's connection (the controller passes the HTTP response's). */
-export interface LiveStreamOptions {
-  /** Time between heartbeats, in ms (default {@link LIVE_HEARTBEAT_MS}). */
-  readonly heartbeatMs?: number;
-  /** Bytes written to the client and not yet sent (e.g. `response.writableLength`); default: none. */
-  readonly backlog?: () => number;
-  /** Called once when the client is dropped for a backlog over {@link LIVE_MAX_BACKLOG_BYTES}. */
-  readonly onOverflow?: () => void;
-}
 
 /**
  * The live ticket changes of this gateway replica (`GET /live/{space}`): every message of
@@ -53,22 +35,14 @@ export class LiveUpdates implements OnModuleDestroy {
   private readonly seen = new LRUCache<string, true>({ max: 50_000 });
   private readonly streams: Gauge;
   private readonly delivered: Counter;
-  private readonly dropped: Counter;
 
   constructor(private readonly tickets: TicketsReadModel) {
     // One registry per process: a second app in the same (test) process replaces the metrics.
     for (const name of Object.values(LIVE_METRICS)) register.removeSingleMetric(name);
-    this.streams = new Gauge({
-      name: LIVE_METRICS.streams,
-      help: 'Open GET /live/{space} streams of this replica.',
-    });
+    this.streams = new Gauge({ name: LIVE_METRICS.streams, help: 'Open GET /live/{space} streams of this replica.' });
     this.delivered = new Counter({
       name: LIVE_METRICS.events,
       help: 'Ticket events received from tickets.events.v1 by this replica (after de-duplication).',
-    });
-    this.dropped = new Counter({
-      name: LIVE_METRICS.dropped,
-      help: `Live streams closed because their client fell more than ${LIVE_MAX_BACKLOG_BYTES} bytes behind.`,
     });
   }
 
@@ -84,39 +58,19 @@ export class LiveUpdates implements OnModuleDestroy {
     this.events.next(event);
   }
 
-  /**
-   * The live stream of `space` (see the class doc). Counters that cannot be read end the stream with the error.
-   * A client whose backlog exceeds {@link LIVE_MAX_BACKLOG_BYTES} is dropped: the stream completes and
-   * `options.onOverflow` runs (the controller then closes the connection).
-   */
-  stream(space: string, options: LiveStreamOptions = {}): Observable<MessageEvent> {
-    const { heartbeatMs = LIVE_HEARTBEAT_MS, backlog = () => 0, onOverflow = () => undefined } = options;
+  /** The live stream of `space` (see the class doc). Counters that cannot be read end the stream with the error. */
+  stream(space: string, heartbeatMs = LIVE_HEARTBEAT_MS): Observable<MessageEvent> {
     return new Observable<MessageEvent>((subscriber) => {
       this.streams.inc();
       let snapshotSent = false;
       const early: TicketIntegrationEvent[] = [];
-      /** False (and the client dropped) once its backlog is over the bound. */
-      const keepsUp = () => {
-        if (subscriber.closed) return false;
-        if (backlog() <= LIVE_MAX_BACKLOG_BYTES) return true;
-        this.dropped.inc();
-        subscriber.complete();
-        onOverflow();
-        return false;
-      };
       const send = (event: TicketIntegrationEvent) => {
-        if (!keepsUp()) return;
         subscriber.next({ type: 'ticket', id: event.position, data: event });
         if (event.counter_deltas.length > 0) {
           subscriber.next({
             type: 'counters',
             id: event.position,
-            data: {
-              space_name: event.space_name,
-              event_id: event.event_id,
-              position: event.position,
-              deltas: event.counter_deltas,
-            },
+            data: { space_name: event.space_name, event_id: event.event_id, position: event.position, deltas: event.counter_deltas },
           });
         }
       };
@@ -133,13 +87,7 @@ export class LiveUpdates implements OnModuleDestroy {
             type: 'snapshot',
             data: {
               space_name: space,
-              counters: counters.map(({ dimension, key, open, closed, last_position }) => ({
-                dimension,
-                key,
-                open,
-                closed,
-                last_position,
-              })),
+              counters: counters.map(({ dimension, key, open, closed, last_position }) => ({ dimension, key, open, closed, last_position })),
             },
           });
           snapshotSent = true;
@@ -147,9 +95,7 @@ export class LiveUpdates implements OnModuleDestroy {
         },
         (error: unknown) => subscriber.error(error),
       );
-      const heartbeat = setInterval(() => {
-        if (keepsUp()) subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } });
-      }, heartbeatMs);
+      const heartbeat = setInterval(() => subscriber.next({ type: 'heartbeat', data: { at: new Date().toISOString() } }), heartbeatMs);
       return () => {
         clearInterval(heartbeat);
         subscription.unsubscribe();

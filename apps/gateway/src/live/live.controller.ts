@@ -1,5 +1,4 @@
-import { Controller, Param, Req, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
-import type { Request } from 'express';
+import { Controller, Param, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Observable } from 'rxjs';
 import { ValidationError } from '@tickets/domain';
@@ -23,24 +22,14 @@ export class LiveController {
   @ApiOperation({
     summary: 'Live ticket changes and counter deltas of a space (text/event-stream)',
     description:
-      "Events: `snapshot` (the space's counters, first), `ticket` (a public ticket event, docs/integration-events.md), " +
+      'Events: `snapshot` (the space\'s counters, first), `ticket` (a public ticket event, docs/integration-events.md), ' +
       '`counters` (`{space_name, event_id, position, deltas}`), `heartbeat` (every 15 s). ' +
-      'A client more than 1 MiB behind is disconnected (EventSource reconnects and gets a fresh snapshot). ' +
       'EventSource cannot send headers: pass the token as `access_token` instead.',
   })
   @ApiParam({ name: 'space', description: 'space_name' })
-  @ApiQuery({
-    name: 'access_token',
-    required: false,
-    description: 'The bearer token, for clients that cannot send an Authorization header',
-  })
-  stream(@Param('space') space: string, @Req() request: Request): Observable<MessageEvent> {
+  @ApiQuery({ name: 'access_token', required: false, description: 'The bearer token, for clients that cannot send an Authorization header' })
+  stream(@Param('space') space: string): Observable<MessageEvent> {
     if (!SHORTNAME.test(space)) throw new ValidationError('space must be 1-64 letters, digits or _');
-    const response = request.res;
-    return this.live.stream(space, {
-      backlog: () => response?.writableLength ?? 0,
-      // A slow client is cut off; its EventSource reconnects and starts again from a snapshot.
-      onOverflow: () => response?.destroy(),
-    });
+    return this.live.stream(space);
   }
 }

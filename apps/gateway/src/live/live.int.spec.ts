@@ -33,11 +33,7 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
   const config = isolatedConfig('live');
   const { id, POSTGRES_SCHEMA: schema } = config;
   const topics = topicNames(config.KAFKA_TOPIC_PREFIX);
-  const kafka = new Kafka({
-    clientId: `live-test-${id}`,
-    brokers: [...config.kafkaBrokers],
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = new Kafka({ clientId: `live-test-${id}`, brokers: [...config.kafkaBrokers], logLevel: logLevel.NOTHING });
   const space = `live_${id}`;
   const token = tokenFor('watcher', ['agent']);
   let store: EventStore;
@@ -48,11 +44,7 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
   let app: INestApplication;
   let baseUrl: string;
   const revisions = new Map<string, bigint>();
-  const quiet = {
-    log: () => undefined,
-    warn: (m: string) => console.warn(m),
-    error: (m: string) => console.error(m),
-  };
+  const quiet = { log: () => undefined, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m) };
 
   const append = async (stream: string, type: string, data: object): Promise<bigint> => {
     const expected = revisions.has(stream) ? (revisions.get(stream) as bigint) : 'no_stream';
@@ -60,20 +52,13 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
       id: randomUUID(),
       type,
       data: data as Record<string, unknown>,
-      metadata: {
-        command_id: randomUUID(),
-        correlation_id: randomUUID(),
-        causation_id: randomUUID(),
-        actor: 'alice',
-        occurred_at: new Date().toISOString(),
-      },
+      metadata: { command_id: randomUUID(), correlation_id: randomUUID(), causation_id: randomUUID(), actor: 'alice', occurred_at: new Date().toISOString() },
     };
     const { position } = await store.append(stream, [event], expected);
     revisions.set(stream, expected === 'no_stream' ? 0n : expected + 1n);
     return position;
   };
-  const created = (space_name: string, shortname: string) =>
-    ticketCreatedData({ space_name, subpath: 'tickets', shortname });
+  const created = (space_name: string, shortname: string) => ticketCreatedData({ space_name, subpath: 'tickets', shortname });
 
   beforeAll(async () => {
     const admin = kafka.admin();
@@ -89,19 +74,10 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     publisher = new BatchingPublisher(async (messages) => {
-      await producer.send({
-        topic: topics.events,
-        messages: messages.map((m) => ({ ...m, headers: { ...m.headers } })),
-      });
+      await producer.send({ topic: topics.events, messages: messages.map((m) => ({ ...m, headers: { ...m.headers } })) });
     });
     runners = [
-      new ProjectionRunner({
-        name: 'live-read-models',
-        store,
-        projections: models.projections(),
-        checkpoints: models.checkpoints,
-        logger: quiet,
-      }),
+      new ProjectionRunner({ name: 'live-read-models', store, projections: models.projections(), checkpoints: models.checkpoints, logger: quiet }),
       new ProjectionRunner({
         name: 'live-events',
         store,
@@ -160,11 +136,7 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
         expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
         const snapshot = await stream.next((e) => e.event === 'snapshot');
         expect(snapshot?.data).toMatchObject({ space_name: space });
-        expect(snapshot?.data.counters).toEqual(
-          expect.arrayContaining([
-            { dimension: 'all', key: '*', open: 1, closed: 0, last_position: Number(seeded) },
-          ]),
-        );
+        expect(snapshot?.data.counters).toEqual(expect.arrayContaining([{ dimension: 'all', key: '*', open: 1, closed: 0, last_position: Number(seeded) }]));
         expect(await other.next((e) => e.event === 'snapshot')).toBeDefined();
         // The stream was opened after the seed: the seed's own event (if still in flight) may or may not show.
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -179,29 +151,16 @@ describe('GET /live/{space} (Server-Sent Events)', () => {
           actor: 'alice',
           at: new Date().toISOString(),
         });
-        const change = await stream.next(
-          (e) => e.event === 'ticket' && e.data.position === position.toString(),
-          5000,
-        );
+        const change = await stream.next((e) => e.event === 'ticket' && e.data.position === position.toString(), 5000);
         expect(change).toBeDefined();
         expect(change!.at - before).toBeLessThan(1000);
         expect(change).toMatchObject({
           id: position.toString(),
-          data: {
-            event_type: 'TicketProgressed',
-            ticket_path: `${space}/tickets/t1`,
-            ticket: { state: 'done', is_open: false },
-            schema_version: 1,
-          },
+          data: { event_type: 'TicketProgressed', ticket_path: `${space}/tickets/t1`, ticket: { state: 'done', is_open: false }, schema_version: 1 },
         });
-        const deltas = await stream.next(
-          (e) => e.event === 'counters' && e.data.position === position.toString(),
-          1000,
-        );
+        const deltas = await stream.next((e) => e.event === 'counters' && e.data.position === position.toString(), 1000);
         expect(deltas?.data).toMatchObject({ space_name: space, event_id: change!.data.event_id });
-        expect(deltas?.data.deltas).toEqual(
-          expect.arrayContaining([{ dimension: 'all', key: '*', open: -1, closed: 1 }]),
-        );
+        expect(deltas?.data.deltas).toEqual(expect.arrayContaining([{ dimension: 'all', key: '*', open: -1, closed: 1 }]));
 
         // Another space's stream sees none of it.
         await new Promise((resolve) => setTimeout(resolve, 300));
