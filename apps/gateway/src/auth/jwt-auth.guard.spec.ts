@@ -67,6 +67,7 @@ describe('bearer tokens (JwtAuthGuard)', () => {
         /lifetime exceeds/,
       ],
       ['with a non-numeric iat', { sub: 'alice', iat: 'yesterday', exp: nowS() + 60 }, /iat/],
+      ['issued in the future', { sub: 'alice', iat: nowS() + 6 * 3600, exp: nowS() + 7 * 3600 }, /iat is in the future/],
       [
         'with roles as a string',
         { sub: 'alice', roles: 'super_admin', exp: nowS() + 60 },

@@ -26,6 +26,9 @@ export interface TokenClaims {
   readonly groups?: readonly string[];
 }
 
+/** Clock difference tolerated between the token's issuer and this gateway, in seconds (for `iat`). */
+const CLOCK_SKEW_S = 60;
+
 /** Most roles or groups a token may carry (as many as a command envelope's actor may hold). */
 const MAX_CLAIM_ITEMS = 200;
 
@@ -36,7 +39,7 @@ type AuthenticatedRequest = Request & { actor?: EnvelopeActor };
  * provider, `ExternalTokenVerifier`), refuses tokens of deactivated or deleted users (`UserDirectory`), and attaches the actor
  * `{shortname: sub, roles, groups}`; effective roles (`logged_in`, group roles) are added by ticket-service
  * (TICKETS.md section 3). Refusals use Dmart's auth codes (401): 49 not authenticated, 48 expired, 47 invalid,
- * which includes a token without a numeric `exp`, one living longer than `JWT_MAX_LIFETIME_S` (`exp - iat`,
+ * which includes a token without a numeric `exp`, one issued more than 60 s in the future, one living longer than `JWT_MAX_LIFETIME_S` (`exp - iat`,
  * and `exp - now`, so a token without `iat` cannot outlive it either), a `sub` that is not a shortname, and
  * `roles`/`groups` that are present but not arrays of at most 200 shortnames (`null` or a string is refused,
  * never read as "no roles").
@@ -82,6 +85,8 @@ export class JwtAuthGuard implements CanActivate {
     const { sub, exp, iat } = claims;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('exp (expiry) is required');
     if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) throw invalid('iat must be a number');
+    // A token "issued" in the future would outlive its user's next access change (revocation compares iat).
+    if (typeof iat === 'number' && iat > Date.now() / 1000 + CLOCK_SKEW_S) throw invalid('iat is in the future');
     const max = this.config.JWT_MAX_LIFETIME_S;
     const nowS = Date.now() / 1000;
     if (exp - (typeof iat === 'number' ? iat : nowS) > max || exp - nowS > max) {
