@@ -14,6 +14,7 @@ import {
   kafkaStep,
   TICKET_STEPS,
   workflowCommand,
+  newRecord,
   type CommandRecord,
 } from './lib/workload';
 
@@ -84,15 +85,7 @@ async function main(): Promise<void> {
     await kafka.start();
     for (const s of [space, probeSpace]) {
       const define = workflowCommand(s);
-      const record: CommandRecord = {
-        command_id: define.command_id,
-        path: 'kafka',
-        ticket: '',
-        step: 0,
-        answers: [],
-        outcome: 'unanswered',
-        sends: 0,
-      };
+      const record = newRecord(define.command_id, 'kafka');
       await kafka.send(define, record, 60_000);
       if (record.outcome !== 'succeeded')
         throw new Error(
@@ -109,15 +102,7 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         const shortname = `p${probes++}`;
         const { method, path, body } = httpStep(probeSpace, shortname, 0);
-        const record: CommandRecord = {
-          command_id: `probe-${shortname}-${Date.now()}`,
-          path: 'http',
-          ticket: shortname,
-          step: 0,
-          answers: [],
-          outcome: 'unanswered',
-          sends: 0,
-        };
+        const record = newRecord(`probe-${shortname}-${Date.now()}`, 'http', shortname);
         await http.send(method, path, body, record, 20_000);
         if (record.outcome === 'succeeded') {
           const read = await http.get(`/managed/entry/ticket/${probeSpace}/tickets/${shortname}`);
@@ -150,39 +135,23 @@ async function main(): Promise<void> {
     const kafkaTickets = tickets.filter((_, i) => i % 2 === 1);
     const life = async (shortname: string, path: 'http' | 'kafka') => {
       for (let step = 0; step < TICKET_STEPS.length; step++) {
-        if (path === 'kafka') {
-          const command = kafkaStep(space, shortname, step);
-          const record: CommandRecord = {
-            command_id: command.command_id,
-            path,
-            ticket: shortname,
-            step,
-            answers: [],
-            outcome: 'unanswered',
-            sends: 0,
-          };
-          records.push(record);
-          await kafka.send(command, record, COMMAND_DEADLINE_MS);
-          if (record.outcome !== 'succeeded') return;
-          if (records.length % DUPLICATE_EVERY === 0)
-            await kafka.send(command, record, COMMAND_DEADLINE_MS, { again: true });
-        } else {
-          const { method, path: url, body } = httpStep(space, shortname, step);
-          const record: CommandRecord = {
-            command_id: `${shortname}-${step}-${started}`,
-            path,
-            ticket: shortname,
-            step,
-            answers: [],
-            outcome: 'unanswered',
-            sends: 0,
-          };
-          records.push(record);
-          await http.send(method, url, body, record, COMMAND_DEADLINE_MS);
-          if (record.outcome !== 'succeeded') return;
-          if (records.length % DUPLICATE_EVERY === 0)
-            await http.send(method, url, body, record, COMMAND_DEADLINE_MS);
-        }
+        const command = kafkaStep(space, shortname, step);
+        const request = httpStep(space, shortname, step);
+        const record = newRecord(
+          path === 'kafka' ? command.command_id : `${shortname}-${step}-${started}`,
+          path,
+          shortname,
+          step,
+        );
+        /** One delivery; `again`: a duplicate on purpose (Kafka waits for a second answer, HTTP resends its key). */
+        const deliver = (again: boolean) =>
+          path === 'kafka'
+            ? kafka.send(command, record, COMMAND_DEADLINE_MS, { again })
+            : http.send(request.method, request.path, request.body, record, COMMAND_DEADLINE_MS);
+        records.push(record);
+        await deliver(false);
+        if (record.outcome !== 'succeeded') return;
+        if (records.length % DUPLICATE_EVERY === 0) await deliver(true);
       }
     };
     await Promise.all([

@@ -28,16 +28,7 @@ const topics = [
   { topic: 'tickets.events.v1', numPartitions: int('KAFKA_EVENTS_PARTITIONS', 6) },
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const alive = (p) => {
-  if (!p) return true;
-  try {
-    process.kill(p, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const { sleep, alive } = require('../lib/process-wait');
 
 async function waitReady(deadline) {
   let lastErr;

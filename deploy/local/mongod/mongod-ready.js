@@ -12,16 +12,7 @@ const replSet = process.env.MONGO_REPLSET || 'rs0';
 const member = process.env.MONGO_MEMBER || '127.0.0.1:27017';
 const timeoutMs = Number(process.env.MONGO_READY_TIMEOUT_S || 120) * 1000;
 const pid = Number(process.env.MONGOD_PID || 0);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const alive = (p) => {
-  if (!p) return true;
-  try {
-    process.kill(p, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const { sleep, alive } = require('../lib/process-wait');
 
 async function main() {
   const deadline = Date.now() + timeoutMs;

@@ -31,6 +31,16 @@ export interface CommandRecord {
   sends: number;
 }
 
+/** A record of a command not yet sent. */
+export function newRecord(
+  command_id: string,
+  path: CommandRecord['path'],
+  ticket = '',
+  step = 0,
+): CommandRecord {
+  return { command_id, path, ticket, step, answers: [], outcome: 'unanswered', sends: 0 };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
